@@ -1,0 +1,28 @@
+export { SimkitError, invalidArgument, type SimkitErrorCode } from './errors.js';
+export {
+  assertFinite,
+  assertNonNegativeInteger,
+  assertPositiveInteger,
+  batch,
+  describe,
+  row,
+  toBatch,
+  toIds,
+  type EmbeddingBatch,
+  type EmbeddingsInput,
+} from './embeddings.js';
+export {
+  expectConfig,
+  fromConfig,
+  isComponentConfig,
+  type ComponentConfig,
+  type ComponentFactory,
+  type Configurable,
+  type Registry,
+} from './config.js';
+export { noProgress, silentLogger, type LogLevel, type Logger, type ProgressEvent, type ProgressHandler } from './ports.js';
+export type { Distance } from './distance.js';
+export type { LookupOptions, Neighbors, Search, SearchSupports } from './search.js';
+export type { LabelsInput, Store, StoreRecord, StoreSupports } from './store.js';
+export { checkData, checkLabels, type CheckedLabels } from './records.js';
+export { checkAddInput, checkLookupInput, unsupported } from './checks.js';

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { batch } from '../embeddings.js';
+import type { Store, StoreRecord } from '../store.js';
+import { randomVectors } from './random.js';
+import { expectCode } from './search-suite.js';
+import { withTempDir } from './temp-dir.js';
+
+export interface StoreSuiteOptions {
+  /** A fresh, empty Store. */
+  factory: () => Store | Promise<Store>;
+}
+
+async function all(store: Store): Promise<StoreRecord[]> {
+  const out: StoreRecord[] = [];
+  for await (const r of store.entries()) out.push(r);
+  return out;
+}
+
+function plain(records: StoreRecord[]): unknown[] {
+  return records.map((r) => ({ id: r.id, embedding: Array.from(r.embedding), label: r.label, data: r.data }));
+}
+
+/**
+ * The conformance suite every Store backend runs:
+ * `describeStore('MemoryStore', { factory: () => new MemoryStore() })`.
+ */
+export function describeStore(name: string, options: StoreSuiteOptions): void {
+  const { factory } = options;
+  const use = async (fn: (s: Store) => Promise<void>) => {
+    const s = await factory();
+    try {
+      await fn(s);
+    } finally {
+      await s.close?.();
+    }
+  };
+
+  describe(`${name} — Store conformance`, () => {
+    it('assigns consecutive ids from 0 and returns records in the order asked', () =>
+      use(async (s) => {
+        expect(s.size()).toBe(0);
+        const a = await s.add(batch(Float32Array.from([1, 2, 3, 4]), 2), [7, null], [{ path: 'a.png' }, null]);
+        const b = await s.add(batch(Float32Array.from([5, 6]), 2), [9], ['x']);
+        expect(Array.from(a)).toEqual([0, 1]);
+        expect(Array.from(b)).toEqual([2]);
+        expect(s.size()).toBe(3);
+        expect(s.dim).toBe(2);
+        const got = await s.get([2, 0, 1, 0]);
+        expect(plain(got)).toEqual([
+          { id: 2, embedding: [5, 6], label: 9, data: 'x' },
+          { id: 0, embedding: [1, 2], label: 7, data: { path: 'a.png' } },
+          { id: 1, embedding: [3, 4], label: null, data: null },
+          { id: 0, embedding: [1, 2], label: 7, data: { path: 'a.png' } },
+        ]);
+      }));
+
+    it('stores records without labels or data', () =>
+      use(async (s) => {
+        await s.add(batch(Float32Array.from([1, 2, 3, 4, 5, 6]), 3));
+        const got = await s.get([1]);
+        expect(plain(got)).toEqual([{ id: 1, embedding: [4, 5, 6], label: null, data: null }]);
+      }));
+
+    it('keeps the embedding as given, unaffected by later changes to the input', () =>
+      use(async (s) => {
+        const input = Float32Array.from([0.1, -2.5, 3e-7]);
+        await s.add(batch(input, 3), [1]);
+        input[0] = 99;
+        const [r] = await s.get([0]);
+        expect(Array.from(r?.embedding ?? [])).toEqual(Array.from(Float32Array.from([0.1, -2.5, 3e-7])));
+      }));
+
+    it('rejects bad input with typed errors and stores nothing', () =>
+      use(async (s) => {
+        await s.add(batch(Float32Array.from([1, 2]), 2), [0]);
+        await expectCode(() => s.add(batch(Float32Array.from([1, 2, 3]), 3), [1]), 'DIMENSION_MISMATCH');
+        await expectCode(() => s.add(batch(Float32Array.from([1, Number.NaN]), 2), [1]), 'INVALID_ARGUMENT');
+        await expectCode(() => s.add(batch(Float32Array.from([1, 2, 3, 4]), 2), [1]), 'INVALID_ARGUMENT');
+        await expectCode(() => s.add(batch(Float32Array.from([1, 2]), 2), [1.5]), 'INVALID_ARGUMENT');
+        await expectCode(() => s.add(batch(Float32Array.from([1, 2]), 2), ['cat' as unknown as number]), 'INVALID_ARGUMENT');
+        await expectCode(() => s.add(batch(Float32Array.from([1, 2]), 2), [1], [1, 2]), 'INVALID_ARGUMENT');
+        expect(s.size()).toBe(1);
+        const ids = await s.add(batch(Float32Array.from([3, 4]), 2), [1]);
+        expect(Array.from(ids)).toEqual([1]);
+      }));
+
+    it('fails with NOT_FOUND for unknown ids', () =>
+      use(async (s) => {
+        await s.add(batch(Float32Array.from([1, 2]), 2));
+        await expectCode(() => s.get([0, 5]), 'NOT_FOUND');
+        await expectCode(() => s.get([-1]), 'INVALID_ARGUMENT');
+      }));
+
+    it('iterates in id order', () =>
+      use(async (s) => {
+        await s.add(batch(randomVectors(25, 4, 3), 4), Array.from({ length: 25 }, (_, i) => i % 5));
+        const rows = await all(s);
+        expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+        expect(rows.map((r) => r.label)).toEqual(Array.from({ length: 25 }, (_, i) => i % 5));
+      }));
+
+    it('delete removes records and ids are never reused (when supported)', () =>
+      use(async (s) => {
+        await s.add(batch(randomVectors(4, 2, 4), 2), [0, 1, 2, 3]);
+        if (!s.supports.delete) {
+          await expectCode(() => s.delete([1]), 'UNSUPPORTED');
+          return;
+        }
+        await s.delete([1, 2]);
+        expect(s.size()).toBe(2);
+        await expectCode(() => s.get([1]), 'NOT_FOUND');
+        await expectCode(() => s.delete([0, 2]), 'NOT_FOUND');
+        expect(s.size()).toBe(2);
+        expect((await all(s)).map((r) => r.id)).toEqual([0, 3]);
+        const ids = await s.add(batch(randomVectors(1, 2, 5), 2), [4]);
+        expect(Array.from(ids)).toEqual([4]);
+      }));
+
+    it('reset removes every record and restarts ids at 0', () =>
+      use(async (s) => {
+        await s.add(batch(randomVectors(3, 2, 6), 2), [0, 1, 2]);
+        await s.reset();
+        expect(s.size()).toBe(0);
+        expect(await all(s)).toEqual([]);
+        const ids = await s.add(batch(randomVectors(2, 2, 7), 2));
+        expect(Array.from(ids)).toEqual([0, 1]);
+      }));
+
+    it('save then load into a fresh instance restores records and the next id', () =>
+      use(async (s) => {
+        const labels = Array.from({ length: 30 }, (_, i) => (i % 4 === 0 ? null : i - 10));
+        const data = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? null : { i, tag: `t${i}`, nested: [i, 'é'] }));
+        await s.add(batch(randomVectors(30, 3, 8), 3), labels, data);
+        const before = plain(await all(s));
+        await withTempDir(async (dir) => {
+          await s.save(dir);
+          const t = await factory();
+          try {
+            await t.load(dir);
+            expect(t.size()).toBe(30);
+            expect(t.dim).toBe(3);
+            expect(plain(await all(t))).toEqual(before);
+            const ids = await t.add(batch(randomVectors(1, 3, 9), 3));
+            expect(Array.from(ids)).toEqual([30]);
+          } finally {
+            await t.close?.();
+          }
+        });
+      }));
+
+    it('fails with CORRUPT_INDEX when loading from a directory without a store', () =>
+      use(async (s) => {
+        await withTempDir(async (dir) => {
+          await expectCode(() => s.load(dir), 'CORRUPT_INDEX');
+        });
+      }));
+
+    it('has a supports manifest and a { type, version, config } config', () =>
+      use(async (s) => {
+        expect(typeof s.supports.delete).toBe('boolean');
+        expect(typeof s.supports.persistence).toBe('boolean');
+        const c = s.toConfig();
+        expect(typeof c.type).toBe('string');
+        expect(JSON.parse(JSON.stringify(c))).toEqual(c);
+      }));
+  });
+}

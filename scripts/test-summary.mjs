@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Sums the vitest JSON reports of every workspace package and prints one line: "N passed, N failed".
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const group of ['packages', 'apps']) {
+  const base = join(root, group);
+  if (!existsSync(base)) continue;
+  for (const name of readdirSync(base)) {
+    const pkg = join(base, name);
+    if (!existsSync(join(pkg, 'vitest.config.ts'))) continue;
+    const report = join(pkg, 'test-results.json');
+    if (!existsSync(report)) {
+      missing.push(`${group}/${name}`);
+      continue;
+    }
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests ?? 0;
+    const failedTests = r.numFailedTests ?? 0;
+    // A file that fails to load has no failed test but a failed suite: count it too.
+    failed += failedTests > 0 ? failedTests : (r.numFailedTestSuites ?? 0);
+    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  }
+}
+// A package whose tests did not run at all counts as one failure, so it cannot hide.
+failed += missing.length;
+if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
