@@ -26,3 +26,4 @@ export type { LookupOptions, Neighbors, Search, SearchSupports } from './search.
 export type { LabelsInput, Store, StoreRecord, StoreSupports } from './store.js';
 export { checkData, checkLabels, type CheckedLabels } from './records.js';
 export { checkAddInput, checkLookupInput, unsupported } from './checks.js';
+export { clusteredVectors, randomVectors, seededRandom } from './random.js';

@@ -3,5 +3,5 @@ export { describeStore, type StoreSuiteOptions } from './store-suite.js';
 export { FakeSearch } from './fake-search.js';
 export { FakeStore } from './fake-store.js';
 export { fakeEuclidean, referenceEuclidean } from './fake-distance.js';
-export { clusteredVectors, randomVectors, seededRandom } from './random.js';
+export { clusteredVectors, randomVectors, seededRandom } from '../random.js';
 export { withTempDir } from './temp-dir.js';

@@ -3,7 +3,7 @@ import { batch } from '../embeddings.js';
 import { SimkitError, type SimkitErrorCode } from '../errors.js';
 import type { Neighbors, Search } from '../search.js';
 import { referenceEuclidean } from './fake-distance.js';
-import { randomVectors } from './random.js';
+import { randomVectors } from '../random.js';
 import { withTempDir } from './temp-dir.js';
 
 export interface SearchSuiteOptions {

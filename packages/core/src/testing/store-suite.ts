@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batch } from '../embeddings.js';
 import type { Store, StoreRecord } from '../store.js';
-import { randomVectors } from './random.js';
+import { randomVectors } from '../random.js';
 import { expectCode } from './search-suite.js';
 import { withTempDir } from './temp-dir.js';
 
