@@ -1,1 +1,15 @@
-export {};
+export { CosineDistance } from './cosine-distance.js';
+export { EuclideanDistance } from './euclidean-distance.js';
+export { SquaredEuclideanDistance } from './squared-euclidean-distance.js';
+export { ManhattanDistance } from './manhattan-distance.js';
+export { InnerProductDistance } from './inner-product-distance.js';
+export { SNRDistance } from './snr-distance.js';
+export { BaseDistance } from './base-distance.js';
+export { DISTANCE_NAMES, distanceFromConfig, resolveDistance } from './resolve-distance.js';
+export { normalizeRows } from './normalize-rows.js';
+export {
+  DISTANCE_CONFIG_TYPE,
+  DISTANCE_CONFIG_VERSION,
+  DISTANCES_PACKAGE,
+  type DistanceConfig,
+} from './distance-config.js';
