@@ -1,0 +1,31 @@
+export {
+  SimilarityModel,
+  type CalibrationResult,
+  type EvaluateClassificationOptions,
+  type IndexDataFrame,
+  type LabelsLike,
+  type QueryLabels,
+  type RetrievalMetrics,
+} from './similarity-model.js';
+export type {
+  CompileOptions,
+  CreateIndexOptions,
+  LoadOptions,
+  LossWithDistance,
+  ModelCalibrateOptions,
+  SaveOptions,
+  SimilarityModelOptions,
+} from './similarity-model-options.js';
+export type { IndexSummary } from './index-summary.js';
+export type { InputSpec, ModelInput, NestedArray, TensorData } from './model-input.js';
+export { fileIOHandler } from './file-io-handler.js';
+export {
+  BACKEND_ORDER,
+  BACKEND_PACKAGES,
+  currentBackend,
+  selectBackend,
+  type BackendName,
+  type SelectBackendOptions,
+} from './select-backend.js';
+export { consoleReporter } from './console-reporter.js';
+export type { Reporter, SummaryRow } from './reporter.js';
