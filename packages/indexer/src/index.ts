@@ -1,1 +1,5 @@
-export {};
+export { Indexer, defaultRegistry } from './indexer.js';
+export type { CalibrateOptions, EvaluateClassificationOptions, IndexerOptions, MatchOptions } from './indexer.js';
+export type { Lookup } from './lookup.js';
+export type { IndexStats, LookupTimeStats } from './stats.js';
+export type { IndexDataFrame } from './data-frame.js';

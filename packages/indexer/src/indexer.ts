@@ -1,0 +1,545 @@
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type ClassificationMetric, makeClassificationMetric } from '@simkit/classification-metrics';
+import {
+  type ComponentConfig,
+  type Distance,
+  type EmbeddingBatch,
+  type EmbeddingsInput,
+  type LabelsInput,
+  type Logger,
+  type ProgressHandler,
+  type Registry,
+  type Search,
+  SimkitError,
+  type Store,
+  assertPositiveInteger,
+  checkData,
+  checkLabels,
+  describe,
+  fromConfig,
+  invalidArgument,
+  isComponentConfig,
+  noProgress,
+  silentLogger,
+  toBatch,
+} from '@simkit/core';
+import { resolveDistance } from '@simkit/distances';
+import {
+  type CalibrationResult,
+  type Cutpoint,
+  type LookupMatrix,
+  type Matcher,
+  MemoryEvaluator,
+  makeMatcher,
+  toLookupMatrix,
+} from '@simkit/evaluators';
+import type { RetrievalMetric } from '@simkit/retrieval-metrics';
+import { LinearSearch } from '@simkit/search-linear';
+import { MemoryStore } from '@simkit/store-memory';
+import type { IndexDataFrame } from './data-frame.js';
+import { parseJson, stringifyJson } from './json.js';
+import type { Lookup } from './lookup.js';
+import { type IndexStats, LookupTimings } from './stats.js';
+
+export interface IndexerOptions {
+  /** Dimension of every embedding in the index. */
+  embeddingSize: number;
+  /** Distance name (any alias of SEMANTICS §1) or instance. Default `cosine`. */
+  distance?: string | Distance;
+  /** Search backend; default an exact `LinearSearch` with the same distance. */
+  search?: Search;
+  /** Record store; default a `MemoryStore`. */
+  store?: Store;
+  /** Evaluator for calibration and evaluation; default a `MemoryEvaluator`. */
+  evaluator?: MemoryEvaluator;
+  /** How many recent lookups `stats()` summarises. Default 1000. */
+  statBufferSize?: number;
+  /** Which model output was indexed (kept in the metadata for the model façade). */
+  embeddingOutput?: number | null;
+  logger?: Logger;
+  onProgress?: ProgressHandler;
+}
+
+export interface CalibrateOptions {
+  /** `{ metricName: target }`: cutpoints where the metric first reaches the target. */
+  thresholdsTargets?: Record<string, number>;
+  /** Metric to optimise. Default `f1`. */
+  calibrationMetric?: string | ClassificationMetric;
+  /** Neighbours per query. Default 1. */
+  k?: number;
+  /** Default `match_nearest`. */
+  matcher?: string | Matcher;
+  /** Metrics reported next to the calibration metric. Default precision and recall. */
+  extraMetrics?: Array<string | ClassificationMetric>;
+}
+
+export interface MatchOptions {
+  /** Cutpoint name, or `all` for every cutpoint. Default `optimal`. */
+  cutpoint?: string;
+  /** Label for queries farther than the cutpoint distance. Default -1. */
+  noMatchLabel?: number;
+  /** Neighbours per query. Default 1. */
+  k?: number;
+  matcher?: string | Matcher;
+}
+
+export interface EvaluateClassificationOptions {
+  k?: number;
+  matcher?: string | Matcher;
+  extraMetrics?: Array<string | ClassificationMetric>;
+}
+
+const FORMAT = 'simkit-index';
+const FORMAT_VERSION = 1;
+const METADATA_FILE = 'index_metadata.json';
+const ROWS_PER_PROGRESS = 8192;
+
+/** The built-in components an index can be loaded with without a registry. */
+export const defaultRegistry: Registry = Object.freeze({
+  'linear-search': LinearSearch,
+  'memory-store': MemoryStore,
+  'memory-evaluator': MemoryEvaluator,
+});
+
+interface Calibration {
+  metric: ClassificationMetric;
+  result: CalibrationResult;
+}
+
+/**
+ * Indexes embeddings with their labels and data, finds nearest neighbours,
+ * calibrates a distance threshold and matches new embeddings (SEMANTICS §5–§6).
+ */
+export class Indexer {
+  readonly embeddingSize: number;
+  readonly distance: Distance;
+  readonly search: Search;
+  readonly store: Store;
+  readonly evaluator: MemoryEvaluator;
+  readonly statBufferSize: number;
+  readonly embeddingOutput: number | null;
+  private readonly logger: Logger;
+  private readonly onProgress: ProgressHandler;
+  private timings: LookupTimings;
+  private calibration: Calibration | undefined;
+
+  constructor(options: IndexerOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw invalidArgument('new Indexer(options) needs an options object with at least { embeddingSize }.');
+    }
+    assertPositiveInteger(options.embeddingSize, 'embeddingSize');
+    this.embeddingSize = options.embeddingSize;
+    this.statBufferSize = options.statBufferSize ?? 1000;
+    assertPositiveInteger(this.statBufferSize, 'statBufferSize');
+    this.distance = resolveDistance(options.distance ?? 'cosine');
+    this.search = options.search ?? new LinearSearch({ distance: this.distance, dim: this.embeddingSize });
+    this.store = options.store ?? new MemoryStore();
+    this.evaluator = options.evaluator ?? new MemoryEvaluator();
+    this.embeddingOutput = options.embeddingOutput ?? null;
+    this.logger = options.logger ?? silentLogger;
+    this.onProgress = options.onProgress ?? noProgress;
+    this.timings = new LookupTimings(this.statBufferSize);
+    if (this.search.distance.name !== this.distance.name) {
+      throw invalidArgument(
+        `The search backend uses the '${this.search.distance.name}' distance but the index uses '${this.distance.name}'; build the search with the same distance.`,
+      );
+    }
+    for (const [what, dim] of [
+      ['search', this.search.dim],
+      ['store', this.store.dim],
+    ] as const) {
+      if (dim !== undefined && dim !== this.embeddingSize) {
+        throw new SimkitError(
+          'DIMENSION_MISMATCH',
+          `The ${what} holds vectors of dimension ${dim} but embeddingSize is ${this.embeddingSize}.`,
+        );
+      }
+    }
+  }
+
+  /** Number of records in the index. */
+  size(): number {
+    return this.store.size();
+  }
+
+  /** Adds one embedding with an optional label and data; returns its id. */
+  async add(embedding: EmbeddingsInput, label: number | null = null, data: unknown = null): Promise<number> {
+    const b = this.one(embedding, 'add');
+    const ids = await this.batchAdd(b, [label], [data]);
+    return ids[0] as number;
+  }
+
+  /**
+   * Adds embeddings (rows of `embeddingSize`), with optional labels (integers or null)
+   * and data (JSON values). All input is checked first: bad input adds nothing.
+   */
+  async batchAdd(embeddings: EmbeddingsInput, labels?: LabelsInput, data?: ArrayLike<unknown> | null): Promise<Int32Array> {
+    const b = toBatch(embeddings, this.embeddingSize);
+    checkLabels(labels, b.rows);
+    checkData(data, b.rows);
+    const all = new Int32Array(b.rows);
+    const d = this.embeddingSize;
+    for (let start = 0; start < b.rows; start += ROWS_PER_PROGRESS) {
+      const end = Math.min(b.rows, start + ROWS_PER_PROGRESS);
+      const chunk = { data: b.data.subarray(start * d, end * d), rows: end - start, dim: d };
+      const ids = await this.store.add(
+        chunk,
+        labels ? Array.prototype.slice.call(labels, start, end) : null,
+        data ? Array.prototype.slice.call(data, start, end) : null,
+      );
+      try {
+        await this.search.add(ids, chunk);
+      } catch (error) {
+        // Keep store and search consistent: undo the records the search did not take.
+        if (this.store.supports.delete) await this.store.delete(ids).catch(() => {});
+        throw error;
+      }
+      all.set(ids, start);
+      this.onProgress({ task: 'index', done: end, total: b.rows });
+    }
+    this.logger.log('debug', `indexed ${b.rows} embeddings`, { size: this.size() });
+    return all;
+  }
+
+  /** The `k` nearest neighbours of one embedding. */
+  async singleLookup(embedding: EmbeddingsInput, k = 5): Promise<Lookup[]> {
+    const b = this.one(embedding, 'singleLookup');
+    return (await this.batchLookup(b, k))[0] as Lookup[];
+  }
+
+  /**
+   * The `k` nearest neighbours of each embedding, closest first (rank 1).
+   * An empty index gives empty rows.
+   */
+  async batchLookup(embeddings: EmbeddingsInput, k = 5): Promise<Lookup[][]> {
+    assertPositiveInteger(k, 'k');
+    const b = toBatch(embeddings, this.embeddingSize, 'queries');
+    const t0 = performance.now();
+    const neighbors = await this.search.lookup(b, k);
+    const unique = new Set<number>();
+    for (const n of neighbors) for (const id of n.ids) unique.add(id);
+    const ids = [...unique];
+    const records = ids.length > 0 ? await this.store.get(ids) : [];
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const out = neighbors.map((n) =>
+      Array.from(n.ids, (id, j): Lookup => {
+        const r = byId.get(id);
+        if (r === undefined) {
+          throw new SimkitError('CORRUPT_INDEX', `The search returned id ${id}, which the store does not hold; rebuild the index.`);
+        }
+        return { id, rank: j + 1, distance: n.distances[j] as number, label: r.label, embedding: r.embedding, data: r.data };
+      }),
+    );
+    this.timings.record(performance.now() - t0, b.rows);
+    return out;
+  }
+
+  /** Removes records by id from store and search (when both backends support it). */
+  async remove(ids: ArrayLike<number>): Promise<void> {
+    if (!this.search.supports.delete || !this.store.supports.delete) {
+      throw new SimkitError(
+        'UNSUPPORTED',
+        'This index cannot remove records: its search or store backend does not support delete. Rebuild the index without them instead.',
+      );
+    }
+    const list = Array.from(ids);
+    await this.store.get(list); // NOT_FOUND before anything is removed
+    await this.search.remove(list);
+    await this.store.delete(list);
+  }
+
+  /** Clears records, search structure, stats and calibration. */
+  async reset(): Promise<void> {
+    await this.store.reset();
+    await this.search.reset();
+    this.timings.clear();
+    this.calibration = undefined;
+  }
+
+  /** Index size, lookup count and lookup-time statistics over the sliding window. */
+  stats(): IndexStats {
+    return { size: this.size(), numLookups: this.timings.numLookups, lookupTimeMs: this.timings.summary() };
+  }
+
+  get isCalibrated(): boolean {
+    return this.calibration !== undefined;
+  }
+
+  /** The calibrated cutpoints by name, or undefined before `calibrate`. */
+  get cutpoints(): Record<string, Cutpoint> | undefined {
+    return this.calibration?.result.cutpoints;
+  }
+
+  /** The full calibration result (cutpoints and thresholds table), or undefined. */
+  get calibrationResult(): CalibrationResult | undefined {
+    return this.calibration?.result;
+  }
+
+  /**
+   * Finds the distance threshold that best separates matches from non-matches on
+   * labelled examples (SEMANTICS §5), and keeps it for `match`.
+   */
+  async calibrate(embeddings: EmbeddingsInput, labels: ArrayLike<number>, options: CalibrateOptions = {}): Promise<CalibrationResult> {
+    const metric = makeClassificationMetric(options.calibrationMetric ?? 'f1');
+    const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, options.k ?? 1);
+    const result = this.evaluator.calibrate(queryLabels, matrix, {
+      thresholdsTargets: options.thresholdsTargets ?? {},
+      calibrationMetric: metric,
+      matcher: options.matcher ?? 'match_nearest',
+      extraMetrics: options.extraMetrics ?? ['precision', 'recall'],
+      onProgress: this.onProgress,
+    });
+    this.calibration = { metric, result };
+    return result;
+  }
+
+  /**
+   * Labels for new embeddings: the matched label when the derived distance is within
+   * the cutpoint's distance, `noMatchLabel` otherwise. `cutpoint: 'all'` returns one array per cutpoint.
+   */
+  async match(embeddings: EmbeddingsInput, options: MatchOptions & { cutpoint: 'all' }): Promise<Record<string, Int32Array>>;
+  async match(embeddings: EmbeddingsInput, options?: MatchOptions): Promise<Int32Array>;
+  async match(embeddings: EmbeddingsInput, options: MatchOptions = {}): Promise<Int32Array | Record<string, Int32Array>> {
+    const calibration = this.requireCalibration('match');
+    const name = options.cutpoint ?? 'optimal';
+    const noMatchLabel = options.noMatchLabel ?? -1;
+    if (!Number.isInteger(noMatchLabel)) throw invalidArgument(`noMatchLabel must be an integer; got ${describe(noMatchLabel)}.`);
+    const cutpoints = calibration.result.cutpoints;
+    if (name !== 'all' && !Object.hasOwn(cutpoints, name)) {
+      throw invalidArgument(`Unknown cutpoint '${name}'. Known cutpoints: ${Object.keys(cutpoints).join(', ')}, or 'all'.`);
+    }
+    const matcher = makeMatcher(options.matcher ?? 'match_nearest');
+    const matrix = await this.lookupMatrix(embeddings, options.k ?? 1);
+    const run = (cp: Cutpoint) => this.evaluator.match(matrix, cp, { noMatchLabel, matcher });
+    if (name !== 'all') return run(cutpoints[name] as Cutpoint);
+    return Object.fromEntries(Object.entries(cutpoints).map(([n, cp]) => [n, run(cp)]));
+  }
+
+  /** For every cutpoint: the calibration metric and the extra metrics at its distance. */
+  async evaluateClassification(
+    embeddings: EmbeddingsInput,
+    labels: ArrayLike<number>,
+    options: EvaluateClassificationOptions = {},
+  ): Promise<Record<string, Record<string, number>>> {
+    const calibration = this.requireCalibration('evaluateClassification');
+    const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, options.k ?? 1);
+    const metrics = [calibration.metric, ...(options.extraMetrics ?? ['precision', 'recall']).map((m) => makeClassificationMetric(m))];
+    const matcher = makeMatcher(options.matcher ?? 'match_nearest');
+    const out: Record<string, Record<string, number>> = {};
+    for (const [name, cp] of Object.entries(calibration.result.cutpoints)) {
+      const res = this.evaluator.evaluateClassification(queryLabels, matrix, [cp.distance], metrics, matcher);
+      out[name] = Object.fromEntries(Object.entries(res).map(([m, v]) => [m, (v as number[])[0] as number]));
+    }
+    return out;
+  }
+
+  /** Retrieval metrics (recall@k, precision@k, map@k, ndcg@k) of labelled queries against the index. */
+  async evaluateRetrieval(
+    embeddings: EmbeddingsInput,
+    labels: ArrayLike<number>,
+    metrics: readonly RetrievalMetric[],
+  ): Promise<Record<string, number>> {
+    if (!Array.isArray(metrics) || metrics.length === 0) {
+      throw invalidArgument('evaluateRetrieval needs a non-empty array of retrieval metrics, e.g. [new RecallAtK({ k: 5 })].');
+    }
+    const k = Math.max(...metrics.map((m) => m.k)) + 1;
+    const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, k);
+    return this.evaluator.evaluateRetrieval(queryLabels, matrix, [...metrics]);
+  }
+
+  /**
+   * Saves the index into `dir`: `index_metadata.json`, `store/` and `search/`.
+   * Written to a sibling temp directory first and swapped in, so a failure never
+   * leaves a half-written index (an existing index in `dir` is replaced only on success).
+   */
+  async save(dir: string): Promise<void> {
+    if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('save(dir) needs a directory path.');
+    const parent = dirname(dir);
+    await mkdir(parent, { recursive: true });
+    const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+    const old = join(parent, `.${basename(dir)}.old-${process.pid}-${Date.now()}`);
+    try {
+      await mkdir(tmp, { recursive: true });
+      await this.store.save(join(tmp, 'store'));
+      await this.search.save(join(tmp, 'search'));
+      await writeFile(join(tmp, METADATA_FILE), stringifyJson(this.metadata()));
+      const exists = await stat(dir).then(
+        () => true,
+        () => false,
+      );
+      if (exists) await rename(dir, old);
+      await rename(tmp, dir);
+      if (exists) await rm(old, { recursive: true, force: true });
+    } catch (error) {
+      await rm(tmp, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Loads an index written by `save`. Components are rebuilt from their saved configs with
+   * `registry` (merged over the built-in linear search, memory store and memory evaluator);
+   * a saved index that needs a package you did not pass fails with MISSING_COMPONENT.
+   */
+  static async load(dir: string, registry: Registry = {}): Promise<Indexer> {
+    if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('Indexer.load(dir) needs a directory path.');
+    let text: string;
+    try {
+      text = await readFile(join(dir, METADATA_FILE), 'utf8');
+    } catch (cause) {
+      throw new SimkitError(
+        'CORRUPT_INDEX',
+        `No ${METADATA_FILE} in '${dir}'. Pass the directory that Indexer.save() wrote.`,
+        { cause },
+      );
+    }
+    const meta = parseJson(text, `${join(dir, METADATA_FILE)}`) as Record<string, unknown>;
+    if (meta === null || typeof meta !== 'object' || meta.format !== FORMAT) {
+      throw new SimkitError('CORRUPT_INDEX', `'${join(dir, METADATA_FILE)}' is not simkit index metadata.`);
+    }
+    if (typeof meta.format_version !== 'number' || meta.format_version > FORMAT_VERSION) {
+      throw new SimkitError(
+        'UNSUPPORTED',
+        `The index in '${dir}' has format version ${String(meta.format_version)}; this @simkit/indexer reads up to ${FORMAT_VERSION}. Upgrade @simkit/indexer.`,
+      );
+    }
+    const reg: Registry = { ...defaultRegistry, ...registry };
+    const field = <T>(name: string, check: (v: unknown) => boolean): T => {
+      if (!check(meta[name])) throw new SimkitError('CORRUPT_INDEX', `Index metadata field '${name}' is missing or invalid.`);
+      return meta[name] as T;
+    };
+    const embeddingSize = field<number>('embedding_size', (v) => Number.isInteger(v) && (v as number) > 0);
+    const size = field<number>('size', (v) => Number.isInteger(v) && (v as number) >= 0);
+    const distanceName = field<string>('distance', (v) => typeof v === 'string');
+    const searchConfig = field<ComponentConfig>('search_config', isComponentConfig);
+    const storeConfig = field<ComponentConfig>('kv_store_config', isComponentConfig);
+    const evaluatorConfig = field<ComponentConfig>('evaluator', isComponentConfig);
+    const search = await fromConfig<Search>(searchConfig, reg, 'search');
+    const store = await fromConfig<Store>(storeConfig, reg, 'store');
+    const evaluator = await fromConfig<MemoryEvaluator>(evaluatorConfig, reg, 'evaluator');
+    await store.load(join(dir, 'store'));
+    await search.load(join(dir, 'search'));
+    if (store.size() !== size || search.size() !== size) {
+      throw new SimkitError(
+        'CORRUPT_INDEX',
+        `The index in '${dir}' should hold ${size} records but its store has ${store.size()} and its search ${search.size()}.`,
+      );
+    }
+    const indexer = new Indexer({
+      embeddingSize,
+      distance: distanceName,
+      search,
+      store,
+      evaluator,
+      statBufferSize: field<number>('stat_buffer_size', (v) => Number.isInteger(v) && (v as number) > 0),
+      embeddingOutput: (meta.embedding_output as number | null | undefined) ?? null,
+    });
+    if (meta.is_calibrated === true) {
+      const metricName = field<string>('calibration_metric_config', (v) => typeof v === 'string' || isComponentConfig(v));
+      const cutpoints = field<Record<string, Cutpoint>>('cutpoints', (v) => typeof v === 'object' && v !== null);
+      const thresholds = field<Record<string, number[]>>('calibration_thresholds', (v) => typeof v === 'object' && v !== null);
+      const name = typeof metricName === 'string' ? metricName : String((metricName as ComponentConfig).config.name);
+      indexer.calibration = { metric: makeClassificationMetric(name), result: { cutpoints, thresholds } };
+    }
+    return indexer;
+  }
+
+  /**
+   * The first `numItems` records (all when 0) as typed columns that a data-frame library
+   * (e.g. Apache Arrow) can wrap without copying.
+   */
+  async toDataFrame(numItems = 0): Promise<IndexDataFrame> {
+    if (!Number.isInteger(numItems) || numItems < 0) {
+      throw invalidArgument(`numItems must be an integer ≥ 0 (0 = all records); got ${describe(numItems)}.`);
+    }
+    const n = numItems === 0 ? this.size() : Math.min(numItems, this.size());
+    const d = this.embeddingSize;
+    const id = new Int32Array(n);
+    const label = new Int32Array(n);
+    const labelValid = new Uint8Array(n);
+    const embedding = new Float32Array(n * d);
+    const data: unknown[] = [];
+    let i = 0;
+    for await (const r of this.store.entries()) {
+      if (i >= n) break;
+      id[i] = r.id;
+      if (r.label !== null) {
+        label[i] = r.label;
+        labelValid[i] = 1;
+      }
+      embedding.set(r.embedding, i * d);
+      data.push(r.data);
+      i++;
+    }
+    return { numRows: n, embeddingSize: d, columns: { id, label, labelValid, embedding, data } };
+  }
+
+  private metadata(): Record<string, unknown> {
+    const packages: Record<string, string | undefined> = {};
+    for (const c of [this.search.toConfig(), this.store.toConfig(), this.evaluator.toConfig()]) {
+      if (c.package) packages[c.type] = c.package;
+    }
+    return {
+      format: FORMAT,
+      format_version: FORMAT_VERSION,
+      size: this.size(),
+      compression: (this.store.toConfig().config.compression as string | undefined) ?? null,
+      distance: this.distance.name,
+      embedding_output: this.embeddingOutput,
+      embedding_size: this.embeddingSize,
+      kv_store_config: this.store.toConfig(),
+      search_config: this.search.toConfig(),
+      evaluator: this.evaluator.toConfig(),
+      stat_buffer_size: this.statBufferSize,
+      is_calibrated: this.isCalibrated,
+      calibration_metric_config: this.calibration ? this.calibration.metric.name : null,
+      cutpoints: this.calibration?.result.cutpoints ?? {},
+      calibration_thresholds: this.calibration?.result.thresholds ?? {},
+      packages,
+    };
+  }
+
+  /** One embedding: a flat array is one vector, whose length must be `embeddingSize`. */
+  private one(embedding: EmbeddingsInput, what: string): EmbeddingBatch {
+    const b = toBatch(embedding, undefined, 'embedding');
+    if (b.rows !== 1) throw invalidArgument(`${what}() takes one embedding; got ${b.rows}. Use the batch method for several.`);
+    if (b.dim !== this.embeddingSize) {
+      throw new SimkitError(
+        'DIMENSION_MISMATCH',
+        `${what}(): the embedding has ${b.dim} values but the index holds embeddings of size ${this.embeddingSize}.`,
+      );
+    }
+    return b;
+  }
+
+  private requireCalibration(what: string): Calibration {
+    if (this.calibration === undefined) {
+      throw new SimkitError('NOT_CALIBRATED', `The index is not calibrated: call calibrate() before ${what}().`);
+    }
+    return this.calibration;
+  }
+
+  private async lookupMatrix(embeddings: EmbeddingsInput, k: number): Promise<LookupMatrix> {
+    assertPositiveInteger(k, 'k');
+    if (this.size() === 0) {
+      throw new SimkitError('EMPTY_INDEX', 'The index is empty: add labelled embeddings with batchAdd() first.');
+    }
+    const rows = await this.batchLookup(embeddings, k);
+    return toLookupMatrix(rows, k);
+  }
+
+  private async labelledLookups(
+    embeddings: EmbeddingsInput,
+    labels: ArrayLike<number>,
+    k: number,
+  ): Promise<{ queryLabels: Int32Array; matrix: LookupMatrix }> {
+    const b = toBatch(embeddings, this.embeddingSize, 'queries');
+    const checked = checkLabels(labels, b.rows);
+    if (checked === null || checked.present.includes(0)) {
+      throw invalidArgument('Every query needs an integer label to calibrate or evaluate; got a missing or null label.');
+    }
+    const matrix = await this.lookupMatrix(b, k);
+    return { queryLabels: checked.values, matrix };
+  }
+}
