@@ -1,6 +1,12 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type ClassificationMetric, makeClassificationMetric } from '@simkit/classification-metrics';
+import {
+  type ClassificationMetric,
+  CLASSIFICATION_METRIC_CONFIG_VERSION,
+  CLASSIFICATION_METRIC_TYPE,
+  classificationMetricFromConfig,
+  makeClassificationMetric,
+} from '@simkit/classification-metrics';
 import {
   type ComponentConfig,
   type Distance,
@@ -101,6 +107,16 @@ export const defaultRegistry: Registry = Object.freeze({
   'memory-store': MemoryStore,
   'memory-evaluator': MemoryEvaluator,
 });
+
+/** The metric's config in TensorFlow Similarity's shape, also for metrics without `toConfig`. */
+function metricConfig(m: ClassificationMetric): ComponentConfig {
+  return {
+    type: CLASSIFICATION_METRIC_TYPE,
+    version: CLASSIFICATION_METRIC_CONFIG_VERSION,
+    package: '@simkit/classification-metrics',
+    config: { name: m.name, canonical_name: m.canonicalName, maximize: m.maximize, increasing: m.increasing },
+  };
+}
 
 interface Calibration {
   metric: ClassificationMetric;
@@ -436,11 +452,10 @@ export class Indexer {
       embeddingOutput: (meta.embedding_output as number | null | undefined) ?? null,
     });
     if (meta.is_calibrated === true) {
-      const metricName = field<string>('calibration_metric_config', (v) => typeof v === 'string' || isComponentConfig(v));
+      const metricConfig = field<ComponentConfig>('calibration_metric_config', isComponentConfig);
       const cutpoints = field<Record<string, Cutpoint>>('cutpoints', (v) => typeof v === 'object' && v !== null);
       const thresholds = field<Record<string, number[]>>('calibration_thresholds', (v) => typeof v === 'object' && v !== null);
-      const name = typeof metricName === 'string' ? metricName : String((metricName as ComponentConfig).config.name);
-      indexer.calibration = { metric: makeClassificationMetric(name), result: { cutpoints, thresholds } };
+      indexer.calibration = { metric: classificationMetricFromConfig(metricConfig), result: { cutpoints, thresholds } };
     }
     return indexer;
   }
@@ -493,7 +508,7 @@ export class Indexer {
       evaluator: this.evaluator.toConfig(),
       stat_buffer_size: this.statBufferSize,
       is_calibrated: this.isCalibrated,
-      calibration_metric_config: this.calibration ? this.calibration.metric.name : null,
+      calibration_metric_config: this.calibration ? metricConfig(this.calibration.metric) : null,
       cutpoints: this.calibration?.result.cutpoints ?? {},
       calibration_thresholds: this.calibration?.result.thresholds ?? {},
       packages,

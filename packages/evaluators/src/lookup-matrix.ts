@@ -1,0 +1,132 @@
+import { SimkitError, describe, invalidArgument } from '@simkit/core';
+
+/** Label of a missing lookup in a short row. */
+export const PAD_LABEL = 0x7fffffff;
+/** Distance of a missing lookup in a short row. */
+export const PAD_DISTANCE = Number.POSITIVE_INFINITY;
+
+/**
+ * The lookups of `n` queries as a dense `n × k` matrix (row-major, closest
+ * first). Rows shorter than `k` are padded with `PAD_LABEL` / `PAD_DISTANCE`.
+ */
+export interface LookupMatrix {
+  readonly n: number;
+  readonly k: number;
+  readonly labels: Int32Array;
+  readonly distances: Float64Array;
+}
+
+/** One lookup as the index returns it; `label` is null for entries indexed without a label. */
+export interface LookupEntry {
+  readonly label: number | null;
+  readonly distance: number;
+}
+
+/**
+ * Packs lookup rows into a LookupMatrix. `k` (default: the longest row) is the
+ * width: longer rows keep their first `k` lookups, shorter ones are padded.
+ */
+export function toLookupMatrix(rows: ReadonlyArray<ReadonlyArray<LookupEntry>>, k?: number): LookupMatrix {
+  if (!Array.isArray(rows)) {
+    throw invalidArgument(
+      `lookups must be an array with one array of { label, distance } per query; got ${describe(rows)}.`,
+    );
+  }
+  let width = 0;
+  if (k === undefined) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      if (!Array.isArray(row)) {
+        throw invalidArgument(`lookups[${i}] must be an array of { label, distance }; got ${describe(row)}.`);
+      }
+      if (row.length > width) width = row.length;
+    }
+  } else {
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+      throw invalidArgument(`k must be an integer ≥ 1; got ${describe(k)}.`);
+    }
+    width = k;
+  }
+  const n = rows.length;
+  const labels = new Int32Array(n * width).fill(PAD_LABEL);
+  const distances = new Float64Array(n * width).fill(PAD_DISTANCE);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row)) {
+      throw invalidArgument(`lookups[${i}] must be an array of { label, distance }; got ${describe(row)}.`);
+    }
+    const used = Math.min(row.length, width);
+    for (let j = 0; j < used; j++) {
+      const entry = row[j] as LookupEntry | undefined;
+      if (typeof entry !== 'object' || entry === null) {
+        throw invalidArgument(`lookups[${i}][${j}] must be { label, distance }; got ${describe(entry)}.`);
+      }
+      const { label, distance } = entry;
+      if (label === null || label === undefined) {
+        throw invalidArgument(
+          `lookups[${i}][${j}] has no label: the index entries have no labels. Index embeddings with labels to calibrate, evaluate or match.`,
+          { query: i, rank: j + 1 },
+        );
+      }
+      if (typeof label !== 'number' || !Number.isInteger(label) || label < -0x80000000 || label > PAD_LABEL) {
+        throw invalidArgument(`lookups[${i}][${j}].label = ${describe(label)} is not an integer label.`);
+      }
+      if (typeof distance !== 'number' || Number.isNaN(distance) || distance === Number.NEGATIVE_INFINITY) {
+        throw invalidArgument(`lookups[${i}][${j}].distance = ${describe(distance)} is not a distance.`);
+      }
+      labels[i * width + j] = label;
+      distances[i * width + j] = distance;
+    }
+  }
+  return { n, k: width, labels, distances };
+}
+
+/** Checks a LookupMatrix built elsewhere: sizes agree and no distance is NaN or −∞. */
+export function checkLookupMatrix(lookups: LookupMatrix, what = 'lookups'): void {
+  if (typeof lookups !== 'object' || lookups === null) {
+    throw invalidArgument(
+      `${what} must be a LookupMatrix { n, k, labels, distances } (see toLookupMatrix); got ${describe(lookups)}.`,
+    );
+  }
+  const { n, k, labels, distances } = lookups;
+  if (
+    typeof n !== 'number' ||
+    !Number.isInteger(n) ||
+    n < 0 ||
+    typeof k !== 'number' ||
+    !Number.isInteger(k) ||
+    k < 0
+  ) {
+    throw invalidArgument(`${what}.n and ${what}.k must be integers ≥ 0; got n = ${describe(n)}, k = ${describe(k)}.`);
+  }
+  if (!(labels instanceof Int32Array) || labels.length !== n * k) {
+    throw invalidArgument(
+      `${what}.labels must be an Int32Array of n × k = ${n * k} labels; got ${describe(labels)} of length ${(labels as { length?: number })?.length}.`,
+    );
+  }
+  if (!(distances instanceof Float64Array) || distances.length !== n * k) {
+    throw invalidArgument(
+      `${what}.distances must be a Float64Array of n × k = ${n * k} distances; got ${describe(distances)} of length ${(distances as { length?: number })?.length}.`,
+    );
+  }
+  for (let i = 0; i < distances.length; i++) {
+    const d = distances[i] as number;
+    if (Number.isNaN(d) || d === Number.NEGATIVE_INFINITY) {
+      throw invalidArgument(
+        `${what}.distances[${i}] (query ${Math.floor(i / k)}, rank ${(i % k) + 1}) is ${d}; distances must be numbers (+Infinity for padding).`,
+      );
+    }
+  }
+}
+
+/** Throws EMPTY_INDEX when there is nothing to evaluate. */
+export function assertLookupsPresent(lookups: LookupMatrix): void {
+  if (lookups.n === 0 || lookups.k === 0) {
+    throw new SimkitError(
+      'EMPTY_INDEX',
+      lookups.n === 0
+        ? 'There are no lookups to evaluate: is there any data in the index? Pass at least one query.'
+        : 'Every lookup came back empty: is there any data in the index? Index some labelled embeddings first.',
+    );
+  }
+}
