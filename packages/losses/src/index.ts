@@ -1,0 +1,23 @@
+export { CIRCLE_LOSS_TYPE, CircleLoss, type CircleLossOptions } from './circle-loss.js';
+export type { LabelsLike } from './loss-input.js';
+export {
+  LOSS_CONFIG_VERSION,
+  LOSSES_PACKAGE,
+  type LossFn,
+  MetricLoss,
+  type MetricLossOptions,
+  type TensorDistance,
+} from './metric-loss.js';
+export type { NegativeMining, PositiveMining } from './mining.js';
+export {
+  MULTI_SIMILARITY_LOSS_TYPE,
+  MultiSimilarityLoss,
+  type MultiSimilarityLossOptions,
+} from './multi-similarity-loss.js';
+export { PN_LOSS_TYPE, PNLoss, type PNLossOptions } from './pn-loss.js';
+export {
+  SOFT_NEAREST_NEIGHBOR_LOSS_TYPE,
+  SoftNearestNeighborLoss,
+  type SoftNearestNeighborLossOptions,
+} from './soft-nearest-neighbor-loss.js';
+export { TRIPLET_LOSS_TYPE, TripletLoss, type TripletLossOptions } from './triplet-loss.js';

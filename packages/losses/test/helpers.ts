@@ -1,0 +1,59 @@
+import { seededRandom } from '@simkit/core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core alone registers no gradients; tfjs-layers and the @tensorflow/tfjs bundle do this import.
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+import type { Matrix } from './reference-losses.js';
+
+export async function useCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+/**
+ * The hand-worked batch: four unit vectors in 2-D, classes [0, 0, 1, 1].
+ * e0 = (1, 0), e1 = (0.6, 0.8), e2 = (0, 1), e3 = (−0.6, 0.8).
+ * Cosine distances 1 − eᵢ·eⱼ:
+ *   d01 = 1 − 0.6 = 0.4    d02 = 1 − 0 = 1      d03 = 1 + 0.6 = 1.6
+ *   d12 = 1 − 0.8 = 0.2    d13 = 1 − (−0.36 + 0.64) = 0.72    d23 = 1 − 0.8 = 0.2
+ */
+export const HAND_EMBEDDINGS: Matrix = [
+  [1, 0],
+  [0.6, 0.8],
+  [0, 1],
+  [-0.6, 0.8],
+];
+export const HAND_LABELS = [0, 0, 1, 1];
+
+export const softplus = (x: number) => Math.log(1 + Math.exp(x));
+
+/** Seeded batch of `rows` embeddings in `dim` dims, unit length when `unit`, labels cycling over `classes`. */
+export function randomBatch(seed: number, rows: number, dim: number, classes: number, unit = true) {
+  const rand = seededRandom(seed);
+  const embeddings: Matrix = [];
+  for (let r = 0; r < rows; r++) {
+    const v = Array.from({ length: dim }, () => rand() * 2 - 1);
+    const n = unit ? Math.hypot(...v) : 1;
+    embeddings.push(v.map((x) => x / n));
+  }
+  const labels = Array.from({ length: rows }, () => Math.floor(rand() * classes));
+  return { embeddings, labels };
+}
+
+/** float32-rounded copy, so a float64 reference sees exactly what the tensors hold. */
+export function f32(m: Matrix): Matrix {
+  return m.map((row) => Array.from(Float32Array.from(row)));
+}
+
+export function expectClose(actual: number, expected: number, rel = 1e-5, abs = 1e-6): void {
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(abs + rel * Math.abs(expected));
+}
+
+/** Runs `fn` and returns its scalar value, disposing the tensors it made. */
+export function scalarOf(fn: () => tf.Scalar): number {
+  const t = fn();
+  const v = t.dataSync()[0] as number;
+  t.dispose();
+  return v;
+}
