@@ -1,0 +1,33 @@
+import type { LocationProbe } from './location.js';
+
+// In browsers a location is the name of an IndexedDB database, opened by browser-level with this prefix.
+const IDB_PREFIX = 'level-js-';
+
+/** IndexedDB cannot be inspected without opening it, so the contents decide. */
+export async function probeLocation(_location: string): Promise<LocationProbe> {
+  return { kind: 'unknown' };
+}
+
+/** A fresh, unused database name for a working copy. */
+export async function createTemporaryLocation(): Promise<string> {
+  return `simkit-level-store-${globalThis.crypto.randomUUID()}`;
+}
+
+/** Deletes the IndexedDB database behind a location. */
+export async function removeLocation(location: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const request = globalThis.indexedDB.deleteDatabase(IDB_PREFIX + location);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** True when two location strings name the same database. */
+export function sameLocation(a: string, b: string): boolean {
+  return a === b;
+}
+
+/** Database names do not nest. */
+export function isInside(_parent: string, _child: string): boolean {
+  return false;
+}
