@@ -190,7 +190,11 @@ export class Indexer {
    * Adds embeddings (rows of `embeddingSize`), with optional labels (integers or null)
    * and data (JSON values). All input is checked first: bad input adds nothing.
    */
-  async batchAdd(embeddings: EmbeddingsInput, labels?: LabelsInput, data?: ArrayLike<unknown> | null): Promise<Int32Array> {
+  async batchAdd(
+    embeddings: EmbeddingsInput,
+    labels?: LabelsInput,
+    data?: ArrayLike<unknown> | null,
+  ): Promise<Int32Array> {
     const b = toBatch(embeddings, this.embeddingSize);
     checkLabels(labels, b.rows);
     checkData(data, b.rows);
@@ -242,9 +246,19 @@ export class Indexer {
       Array.from(n.ids, (id, j): Lookup => {
         const r = byId.get(id);
         if (r === undefined) {
-          throw new SimkitError('CORRUPT_INDEX', `The search returned id ${id}, which the store does not hold; rebuild the index.`);
+          throw new SimkitError(
+            'CORRUPT_INDEX',
+            `The search returned id ${id}, which the store does not hold; rebuild the index.`,
+          );
         }
-        return { id, rank: j + 1, distance: n.distances[j] as number, label: r.label, embedding: r.embedding, data: r.data };
+        return {
+          id,
+          rank: j + 1,
+          distance: n.distances[j] as number,
+          label: r.label,
+          embedding: r.embedding,
+          data: r.data,
+        };
       }),
     );
     this.timings.record(performance.now() - t0, b.rows);
@@ -263,6 +277,11 @@ export class Indexer {
     await this.store.get(list); // NOT_FOUND before anything is removed
     await this.search.remove(list);
     await this.store.delete(list);
+  }
+
+  /** Releases what the backends hold open (files, locks). The index is unusable afterwards. */
+  async close(): Promise<void> {
+    await this.store.close?.();
   }
 
   /** Clears records, search structure, stats and calibration. */
@@ -296,7 +315,11 @@ export class Indexer {
    * Finds the distance threshold that best separates matches from non-matches on
    * labelled examples (SEMANTICS §5), and keeps it for `match`.
    */
-  async calibrate(embeddings: EmbeddingsInput, labels: ArrayLike<number>, options: CalibrateOptions = {}): Promise<CalibrationResult> {
+  async calibrate(
+    embeddings: EmbeddingsInput,
+    labels: ArrayLike<number>,
+    options: CalibrateOptions = {},
+  ): Promise<CalibrationResult> {
     const metric = makeClassificationMetric(options.calibrationMetric ?? 'f1');
     const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, options.k ?? 1);
     const result = this.evaluator.calibrate(queryLabels, matrix, {
@@ -314,16 +337,25 @@ export class Indexer {
    * Labels for new embeddings: the matched label when the derived distance is within
    * the cutpoint's distance, `noMatchLabel` otherwise. `cutpoint: 'all'` returns one array per cutpoint.
    */
-  async match(embeddings: EmbeddingsInput, options: MatchOptions & { cutpoint: 'all' }): Promise<Record<string, Int32Array>>;
+  async match(
+    embeddings: EmbeddingsInput,
+    options: MatchOptions & { cutpoint: 'all' },
+  ): Promise<Record<string, Int32Array>>;
   async match(embeddings: EmbeddingsInput, options?: MatchOptions): Promise<Int32Array>;
-  async match(embeddings: EmbeddingsInput, options: MatchOptions = {}): Promise<Int32Array | Record<string, Int32Array>> {
+  async match(
+    embeddings: EmbeddingsInput,
+    options: MatchOptions = {},
+  ): Promise<Int32Array | Record<string, Int32Array>> {
     const calibration = this.requireCalibration('match');
     const name = options.cutpoint ?? 'optimal';
     const noMatchLabel = options.noMatchLabel ?? -1;
-    if (!Number.isInteger(noMatchLabel)) throw invalidArgument(`noMatchLabel must be an integer; got ${describe(noMatchLabel)}.`);
+    if (!Number.isInteger(noMatchLabel))
+      throw invalidArgument(`noMatchLabel must be an integer; got ${describe(noMatchLabel)}.`);
     const cutpoints = calibration.result.cutpoints;
     if (name !== 'all' && !Object.hasOwn(cutpoints, name)) {
-      throw invalidArgument(`Unknown cutpoint '${name}'. Known cutpoints: ${Object.keys(cutpoints).join(', ')}, or 'all'.`);
+      throw invalidArgument(
+        `Unknown cutpoint '${name}'. Known cutpoints: ${Object.keys(cutpoints).join(', ')}, or 'all'.`,
+      );
     }
     const matcher = makeMatcher(options.matcher ?? 'match_nearest');
     const matrix = await this.lookupMatrix(embeddings, options.k ?? 1);
@@ -340,7 +372,10 @@ export class Indexer {
   ): Promise<Record<string, Record<string, number>>> {
     const calibration = this.requireCalibration('evaluateClassification');
     const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, options.k ?? 1);
-    const metrics = [calibration.metric, ...(options.extraMetrics ?? ['precision', 'recall']).map((m) => makeClassificationMetric(m))];
+    const metrics = [
+      calibration.metric,
+      ...(options.extraMetrics ?? ['precision', 'recall']).map((m) => makeClassificationMetric(m)),
+    ];
     const matcher = makeMatcher(options.matcher ?? 'match_nearest');
     const out: Record<string, Record<string, number>> = {};
     for (const [name, cp] of Object.entries(calibration.result.cutpoints)) {
@@ -357,7 +392,9 @@ export class Indexer {
     metrics: readonly RetrievalMetric[],
   ): Promise<Record<string, number>> {
     if (!Array.isArray(metrics) || metrics.length === 0) {
-      throw invalidArgument('evaluateRetrieval needs a non-empty array of retrieval metrics, e.g. [new RecallAtK({ k: 5 })].');
+      throw invalidArgument(
+        'evaluateRetrieval needs a non-empty array of retrieval metrics, e.g. [new RecallAtK({ k: 5 })].',
+      );
     }
     const k = Math.max(...metrics.map((m) => m.k)) + 1;
     const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, k);
@@ -422,7 +459,8 @@ export class Indexer {
     }
     const reg: Registry = { ...defaultRegistry, ...registry };
     const field = <T>(name: string, check: (v: unknown) => boolean): T => {
-      if (!check(meta[name])) throw new SimkitError('CORRUPT_INDEX', `Index metadata field '${name}' is missing or invalid.`);
+      if (!check(meta[name]))
+        throw new SimkitError('CORRUPT_INDEX', `Index metadata field '${name}' is missing or invalid.`);
       return meta[name] as T;
     };
     const embeddingSize = field<number>('embedding_size', (v) => Number.isInteger(v) && (v as number) > 0);
@@ -433,31 +471,43 @@ export class Indexer {
     const evaluatorConfig = field<ComponentConfig>('evaluator', isComponentConfig);
     const search = await fromConfig<Search>(searchConfig, reg, 'search');
     const store = await fromConfig<Store>(storeConfig, reg, 'store');
-    const evaluator = await fromConfig<MemoryEvaluator>(evaluatorConfig, reg, 'evaluator');
-    await store.load(join(dir, 'store'));
-    await search.load(join(dir, 'search'));
-    if (store.size() !== size || search.size() !== size) {
-      throw new SimkitError(
-        'CORRUPT_INDEX',
-        `The index in '${dir}' should hold ${size} records but its store has ${store.size()} and its search ${search.size()}.`,
-      );
+    try {
+      const evaluator = await fromConfig<MemoryEvaluator>(evaluatorConfig, reg, 'evaluator');
+      await store.load(join(dir, 'store'));
+      await search.load(join(dir, 'search'));
+      if (store.size() !== size || search.size() !== size) {
+        throw new SimkitError(
+          'CORRUPT_INDEX',
+          `The index in '${dir}' should hold ${size} records but its store has ${store.size()} and its search ${search.size()}.`,
+        );
+      }
+      const indexer = new Indexer({
+        embeddingSize,
+        distance: distanceName,
+        search,
+        store,
+        evaluator,
+        statBufferSize: field<number>('stat_buffer_size', (v) => Number.isInteger(v) && (v as number) > 0),
+        embeddingOutput: (meta.embedding_output as number | null | undefined) ?? null,
+      });
+      if (meta.is_calibrated === true) {
+        const metricConfig = field<ComponentConfig>('calibration_metric_config', isComponentConfig);
+        const cutpoints = field<Record<string, Cutpoint>>('cutpoints', (v) => typeof v === 'object' && v !== null);
+        const thresholds = field<Record<string, number[]>>(
+          'calibration_thresholds',
+          (v) => typeof v === 'object' && v !== null,
+        );
+        indexer.calibration = {
+          metric: classificationMetricFromConfig(metricConfig),
+          result: { cutpoints, thresholds },
+        };
+      }
+      return indexer;
+    } catch (error) {
+      // Release what the store opened (files, locks) before reporting the failure.
+      await store.close?.().catch(() => {});
+      throw error;
     }
-    const indexer = new Indexer({
-      embeddingSize,
-      distance: distanceName,
-      search,
-      store,
-      evaluator,
-      statBufferSize: field<number>('stat_buffer_size', (v) => Number.isInteger(v) && (v as number) > 0),
-      embeddingOutput: (meta.embedding_output as number | null | undefined) ?? null,
-    });
-    if (meta.is_calibrated === true) {
-      const metricConfig = field<ComponentConfig>('calibration_metric_config', isComponentConfig);
-      const cutpoints = field<Record<string, Cutpoint>>('cutpoints', (v) => typeof v === 'object' && v !== null);
-      const thresholds = field<Record<string, number[]>>('calibration_thresholds', (v) => typeof v === 'object' && v !== null);
-      indexer.calibration = { metric: classificationMetricFromConfig(metricConfig), result: { cutpoints, thresholds } };
-    }
-    return indexer;
   }
 
   /**
@@ -518,7 +568,8 @@ export class Indexer {
   /** One embedding: a flat array is one vector, whose length must be `embeddingSize`. */
   private one(embedding: EmbeddingsInput, what: string): EmbeddingBatch {
     const b = toBatch(embedding, undefined, 'embedding');
-    if (b.rows !== 1) throw invalidArgument(`${what}() takes one embedding; got ${b.rows}. Use the batch method for several.`);
+    if (b.rows !== 1)
+      throw invalidArgument(`${what}() takes one embedding; got ${b.rows}. Use the batch method for several.`);
     if (b.dim !== this.embeddingSize) {
       throw new SimkitError(
         'DIMENSION_MISMATCH',
@@ -552,7 +603,9 @@ export class Indexer {
     const b = toBatch(embeddings, this.embeddingSize, 'queries');
     const checked = checkLabels(labels, b.rows);
     if (checked === null || checked.present.includes(0)) {
-      throw invalidArgument('Every query needs an integer label to calibrate or evaluate; got a missing or null label.');
+      throw invalidArgument(
+        'Every query needs an integer label to calibrate or evaluate; got a missing or null label.',
+      );
     }
     const matrix = await this.lookupMatrix(b, k);
     return { queryLabels: checked.values, matrix };

@@ -1,7 +1,11 @@
 import { SimkitError } from '@simkit/core';
 
 // JSON has no ±Infinity or NaN, but thresholds and padded distances contain +Infinity.
-const SPECIAL: Record<string, number> = { Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY, NaN: Number.NaN };
+const SPECIAL: Record<string, number> = {
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+  NaN: Number.NaN,
+};
 
 /** JSON.stringify that keeps ±Infinity and NaN as the strings "Infinity", "-Infinity", "NaN". */
 export function stringifyJson(value: unknown): string {

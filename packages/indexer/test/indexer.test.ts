@@ -54,23 +54,28 @@ describe('Indexer — add and lookup', () => {
 
   it('matches a brute-force scan on random data (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 8 }), fc.integer(), async (n, k, seed) => {
-        const ix = new Indexer({ embeddingSize: 4, distance: 'euclidean' });
-        const data = randomVectors(n, 4, seed);
-        await ix.batchAdd({ data, rows: n, dim: 4 });
-        const q = randomVectors(1, 4, seed + 1);
-        const got = (await ix.singleLookup(q, k)).map((r) => r.id);
-        const want = Array.from({ length: n }, (_, i) => i)
-          .map((i) => {
-            let s = 0;
-            for (let j = 0; j < 4; j++) s += ((q[j] as number) - (data[i * 4 + j] as number)) ** 2;
-            return [i, Math.fround(Math.sqrt(s))] as const;
-          })
-          .sort((a, b) => a[1] - b[1])
-          .slice(0, k)
-          .map((p) => p[0]);
-        expect(got).toEqual(want);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer(),
+        async (n, k, seed) => {
+          const ix = new Indexer({ embeddingSize: 4, distance: 'euclidean' });
+          const data = randomVectors(n, 4, seed);
+          await ix.batchAdd({ data, rows: n, dim: 4 });
+          const q = randomVectors(1, 4, seed + 1);
+          const got = (await ix.singleLookup(q, k)).map((r) => r.id);
+          const want = Array.from({ length: n }, (_, i) => i)
+            .map((i) => {
+              let s = 0;
+              for (let j = 0; j < 4; j++) s += ((q[j] as number) - (data[i * 4 + j] as number)) ** 2;
+              return [i, Math.fround(Math.sqrt(s))] as const;
+            })
+            .sort((a, b) => a[1] - b[1])
+            .slice(0, k)
+            .map((p) => p[0]);
+          expect(got).toEqual(want);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -198,7 +203,10 @@ describe('Indexer — calibrate, match, evaluate (SEMANTICS §5)', () => {
     expect(Array.from(await ix.match(line([5.5]), { noMatchLabel: 99 }))).toEqual([99]);
     const all = await ix.match(line([0.9]), { cutpoint: 'all' });
     // optimal (distance 1): 0.9 → label 0; recall cutpoint (distance 0.5): 0.9 > 0.5 → -1
-    expect(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Array.from(v)]))).toEqual({ optimal: [0], recall: [-1] });
+    expect(Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Array.from(v)]))).toEqual({
+      optimal: [0],
+      recall: [-1],
+    });
     await expectCode(() => ix.match(line([1]), { cutpoint: 'precision' }), 'INVALID_ARGUMENT');
   });
 
@@ -235,13 +243,23 @@ describe('Indexer — save and load', () => {
     await withTempDir(async (root) => {
       const ix = new Indexer({ embeddingSize: 4, distance: 'cosine', statBufferSize: 50 });
       const data = randomVectors(40, 4, 3);
-      await ix.batchAdd({ data, rows: 40, dim: 4 }, Array.from({ length: 40 }, (_, i) => i % 3), Array.from({ length: 40 }, (_, i) => ({ i })));
+      await ix.batchAdd(
+        { data, rows: 40, dim: 4 },
+        Array.from({ length: 40 }, (_, i) => i % 3),
+        Array.from({ length: 40 }, (_, i) => ({ i })),
+      );
       const queries = { data: randomVectors(8, 4, 4), rows: 8, dim: 4 };
       await ix.calibrate(queries, [0, 1, 2, 0, 1, 2, 0, 1], { k: 3, matcher: 'match_majority_vote' });
       const dir = join(root, 'idx');
       await ix.save(dir);
       const meta = JSON.parse(await readFile(join(dir, 'index_metadata.json'), 'utf8'));
-      expect(meta).toMatchObject({ size: 40, distance: 'cosine', embedding_size: 4, stat_buffer_size: 50, is_calibrated: true });
+      expect(meta).toMatchObject({
+        size: 40,
+        distance: 'cosine',
+        embedding_size: 4,
+        stat_buffer_size: 50,
+        is_calibrated: true,
+      });
       const back = await Indexer.load(dir);
       expect(back.size()).toBe(40);
       expect(back.statBufferSize).toBe(50);
