@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { withTempDir } from '@simkit/core/testing';
+import { clusteredVectors } from '@simkit/core';
+import { expectCode, withTempDir } from '@simkit/core/testing';
+import { HnswSearch } from '@simkit/search-hnsw';
 import { describe, expect, it } from 'vitest';
+import { Indexer } from '../src/index.js';
 
 const run = promisify(execFile);
 const fixture = join(import.meta.dirname, 'fixtures', 'level-index.mjs');
@@ -23,6 +26,31 @@ describe('Indexer with @simkit/store-level', () => {
       expect(after.lookups).toEqual(before);
       expect(before).toHaveLength(20);
       expect(before[0]).toHaveLength(5);
+    });
+  });
+});
+
+describe('Indexer with @simkit/search-hnsw', () => {
+  it('saves and loads as a whole, with identical lookups and calibration', async () => {
+    await withTempDir(async (root) => {
+      const dim = 8;
+      const { data, labels } = clusteredVectors(300, dim, 4, 5);
+      const index = new Indexer({
+        embeddingSize: dim,
+        distance: 'cosine',
+        search: new HnswSearch({ distance: 'cosine', dim }),
+      });
+      await index.batchAdd({ data, rows: 300, dim }, labels);
+      const q = clusteredVectors(30, dim, 4, 5);
+      await index.calibrate({ data: q.data, rows: 30, dim }, q.labels);
+      const queries = { data: q.data, rows: 30, dim };
+      const before = (await index.batchLookup(queries, 4)).map((r) => r.map((l) => [l.id, l.distance]));
+      await index.save(join(root, 'idx'));
+      await expectCode(() => Indexer.load(join(root, 'idx')), 'MISSING_COMPONENT');
+      const back = await Indexer.load(join(root, 'idx'), { 'hnsw-search': HnswSearch });
+      expect(back.search).toBeInstanceOf(HnswSearch);
+      expect((await back.batchLookup(queries, 4)).map((r) => r.map((l) => [l.id, l.distance]))).toEqual(before);
+      expect(Array.from(await back.match(queries))).toEqual(Array.from(await index.match(queries)));
     });
   });
 });
