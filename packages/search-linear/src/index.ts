@@ -1,1 +1,1 @@
-export {};
+export { LinearSearch, type LinearSearchOptions } from './linear-search.js';

@@ -1,0 +1,306 @@
+import {
+  type ComponentConfig,
+  type Distance,
+  type EmbeddingBatch,
+  type LookupOptions,
+  type Neighbors,
+  type Search,
+  type SearchSupports,
+  SimkitError,
+  assertPositiveInteger,
+  checkAddInput,
+  checkLookupInput,
+  describe,
+  expectConfig,
+  invalidArgument,
+  toBatch,
+  toIds,
+} from '@simkit/core';
+import { normalizeRows, resolveDistance } from '@simkit/distances';
+import { readIndexFiles, writeIndexFiles } from './index-files.js';
+import { TopKHeaps } from './top-k-heaps.js';
+import { TOMBSTONE, VectorSlots } from './vector-slots.js';
+
+export interface LinearSearchOptions {
+  /** A distance name (`'cosine'`, `'euclidean'`, `'l2'`, …) or a Distance instance. */
+  readonly distance: string | Distance;
+  /** Vector dimension; taken from the first add when absent. */
+  readonly dim?: number;
+  /** Queries compared together against each block of keys. Default 64. */
+  readonly queryBlock?: number;
+  /** Keys per block handed to `distance.batch`. Default 256. */
+  readonly keyBlock?: number;
+}
+
+const DEFAULT_QUERY_BLOCK = 64;
+const DEFAULT_KEY_BLOCK = 256;
+/** Upper bound on heap entries held at once (queries per block × k), to bound memory for huge k. */
+const MAX_HEAP_ENTRIES = 1 << 22;
+const CONFIG_TYPE = 'linear-search';
+const CONFIG_VERSION = 1;
+const PACKAGE = '@simkit/search-linear';
+
+/** The keys one lookup scans: all stored slots (optionally masked) or a gathered subset. */
+interface KeySource {
+  readonly vectors: Float32Array;
+  readonly ids: Int32Array;
+  /** Keys `[0, count)` of `vectors`/`ids` are scanned. */
+  readonly count: number;
+  /** When set, key `i` is skipped where `mask[i]` is 0. */
+  readonly mask: Uint8Array | null;
+  /** How many keys pass the mask. */
+  readonly eligible: number;
+}
+
+function asBatch(input: EmbeddingBatch, dim: number | undefined, what: string): EmbeddingBatch {
+  const b = input as Partial<EmbeddingBatch> | null;
+  if (b !== null && b.data instanceof Float32Array && typeof b.rows === 'number' && typeof b.dim === 'number') {
+    return input;
+  }
+  return toBatch(input, dim, what);
+}
+
+function emptyRows(rows: number): Neighbors[] {
+  return Array.from({ length: rows }, () => ({ ids: new Int32Array(0), distances: new Float32Array(0) }));
+}
+
+function blockOption(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  assertPositiveInteger(value, name);
+  return value;
+}
+
+/**
+ * Exact k-nearest-neighbour search: compares every query with every stored vector.
+ * Queries and keys are processed in blocks through the distance's batched kernel,
+ * and a bounded heap per query keeps the k best, so equal distances keep insertion order.
+ * The cosine distance stores unit-normalised copies and normalises queries; other
+ * distances compare vectors as given.
+ */
+export class LinearSearch implements Search {
+  readonly supports: SearchSupports = Object.freeze({ delete: true, filter: true, persistence: true, exact: true });
+  readonly distance: Distance;
+  readonly queryBlock: number;
+  readonly keyBlock: number;
+  private readonly configuredDim: number | undefined;
+  private slots: VectorSlots | undefined;
+  private heaps = new TopKHeaps();
+  private scratch = new Float32Array(0);
+
+  constructor(options: LinearSearchOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw invalidArgument(
+        `LinearSearch needs an options object such as { distance: 'euclidean' }; got ${describe(options)}.`,
+      );
+    }
+    const d = options.distance as unknown;
+    if (typeof d === 'object' && d !== null) {
+      const candidate = d as Partial<Distance>;
+      if (typeof candidate.name !== 'string' || typeof candidate.batch !== 'function') {
+        throw invalidArgument(
+          'LinearSearch: distance must be a distance name or an object implementing Distance (name, batch, …).',
+        );
+      }
+    } else if (typeof d !== 'string') {
+      throw invalidArgument(
+        `LinearSearch: distance must be a distance name such as 'euclidean' or a Distance; got ${describe(d)}.`,
+      );
+    }
+    this.distance = resolveDistance(options.distance);
+    if (options.dim !== undefined) assertPositiveInteger(options.dim, 'dim');
+    this.configuredDim = options.dim;
+    this.queryBlock = blockOption(options.queryBlock, 'queryBlock', DEFAULT_QUERY_BLOCK);
+    this.keyBlock = blockOption(options.keyBlock, 'keyBlock', DEFAULT_KEY_BLOCK);
+  }
+
+  /** Builds a LinearSearch from `toConfig()` output. */
+  static fromConfig(config: ComponentConfig): LinearSearch {
+    expectConfig(config, CONFIG_TYPE, CONFIG_VERSION);
+    const { distance, dim } = config.config;
+    if (typeof distance !== 'string') {
+      throw invalidArgument(`A '${CONFIG_TYPE}' config needs a distance name; got ${describe(distance)}.`);
+    }
+    if (dim !== null && dim !== undefined) assertPositiveInteger(dim, 'dim');
+    return new LinearSearch({ distance, ...(typeof dim === 'number' ? { dim } : {}) });
+  }
+
+  get dim(): number | undefined {
+    return this.slots?.dim ?? this.configuredDim;
+  }
+
+  size(): number {
+    return this.slots?.size ?? 0;
+  }
+
+  async add(ids: ArrayLike<number>, embeddings: EmbeddingBatch): Promise<void> {
+    const checked = checkAddInput(ids, embeddings, this.dim);
+    if (checked.length === 0) return;
+    const b = asBatch(embeddings, this.dim, 'embeddings');
+    const data = this.distance.normalize ? normalizeRows(b.data, b.dim, new Float32Array(b.data.length)) : b.data;
+    if (this.slots === undefined) this.slots = new VectorSlots(b.dim);
+    this.slots.put(checked, data);
+  }
+
+  async remove(ids: ArrayLike<number>): Promise<void> {
+    const checked = toIds(ids);
+    const slots = this.slots;
+    for (const id of checked) {
+      if (slots === undefined || !slots.has(id)) {
+        const message = `id ${id} is not in the index; nothing was removed. Check the ids you pass.`;
+        throw new SimkitError('NOT_FOUND', message, { details: { id } });
+      }
+    }
+    if (slots === undefined) return;
+    slots.remove(checked);
+    if (slots.shouldCompact()) slots.compact();
+  }
+
+  async lookup(queries: EmbeddingBatch, k: number, options: LookupOptions = {}): Promise<Neighbors[]> {
+    checkLookupInput(queries, k, this.dim);
+    if (typeof options !== 'object' || options === null) {
+      throw invalidArgument(`lookup options must be an object such as { filter }; got ${describe(options)}.`);
+    }
+    const filter = options.filter;
+    if (filter !== undefined && typeof filter !== 'function') {
+      throw invalidArgument(`lookup: filter must be a function (id) => boolean; got ${describe(filter)}.`);
+    }
+    const q = asBatch(queries, undefined, 'queries');
+    const rows = q.rows;
+    if (rows === 0) return [];
+    const slots = this.slots;
+    if (slots === undefined) return emptyRows(rows);
+    const source = this.keySource(slots, filter);
+    const kk = Math.min(k, source.eligible);
+    if (kk === 0) return emptyRows(rows);
+    const dim = slots.dim;
+    const queryData = this.distance.normalize ? normalizeRows(q.data, dim, new Float32Array(q.data.length)) : q.data;
+    return this.scan(queryData, rows, dim, source, kk);
+  }
+
+  /** Compares blocks of queries with blocks of keys and keeps the k best per query. */
+  private scan(queryData: Float32Array, rows: number, dim: number, source: KeySource, k: number): Neighbors[] {
+    const { vectors, ids, count, mask } = source;
+    const qBlock = Math.max(1, Math.min(this.queryBlock, Math.floor(MAX_HEAP_ENTRIES / k)));
+    const kBlock = Math.min(this.keyBlock, count);
+    if (this.scratch.length < qBlock * kBlock) this.scratch = new Float32Array(qBlock * kBlock);
+    const heaps = this.heaps;
+    heaps.reset(qBlock, k);
+    const out: Neighbors[] = new Array(rows);
+    for (let q0 = 0; q0 < rows; q0 += qBlock) {
+      const qn = Math.min(qBlock, rows - q0);
+      const block = queryData.subarray(q0 * dim, (q0 + qn) * dim);
+      for (let k0 = 0; k0 < count; k0 += kBlock) {
+        const kn = Math.min(kBlock, count - k0);
+        const dists = this.distance.batch(
+          block,
+          vectors.subarray(k0 * dim, (k0 + kn) * dim),
+          dim,
+          this.scratch.subarray(0, qn * kn),
+        );
+        for (let h = 0; h < qn; h++) heaps.offer(h, dists, h * kn, kn, k0, mask);
+      }
+      for (let h = 0; h < qn; h++) {
+        const keys = new Int32Array(heaps.size(h));
+        const distances = new Float32Array(keys.length);
+        heaps.drain(h, keys, distances);
+        for (let i = 0; i < keys.length; i++) keys[i] = ids[keys[i] as number] as number;
+        out[q0 + h] = { ids: keys, distances };
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Decides which keys a lookup scans. The filter runs once per live key per call. When it keeps
+   * at most half of the keys, those are gathered into one block so rejected keys cost no distance.
+   */
+  private keySource(slots: VectorSlots, filter: ((id: number) => boolean) | undefined): KeySource {
+    const { vectors, ids, count, dim } = slots;
+    if (filter === undefined && slots.removed === 0) {
+      return { vectors, ids, count, mask: null, eligible: count };
+    }
+    const mask = new Uint8Array(count);
+    let eligible = 0;
+    for (let s = 0; s < count; s++) {
+      const id = ids[s] as number;
+      if (id !== TOMBSTONE && (filter === undefined || filter(id))) {
+        mask[s] = 1;
+        eligible++;
+      }
+    }
+    if (filter === undefined || eligible * 2 > count) {
+      return { vectors, ids, count, mask: eligible === count ? null : mask, eligible };
+    }
+    const gatheredVectors = new Float32Array(eligible * dim);
+    const gatheredIds = new Int32Array(eligible);
+    let to = 0;
+    for (let s = 0; s < count; s++) {
+      if (mask[s] === 0) continue;
+      gatheredVectors.set(vectors.subarray(s * dim, (s + 1) * dim), to * dim);
+      gatheredIds[to++] = ids[s] as number;
+    }
+    return { vectors: gatheredVectors, ids: gatheredIds, count: eligible, mask: null, eligible };
+  }
+
+  async reset(): Promise<void> {
+    this.slots = undefined;
+    this.scratch = new Float32Array(0);
+    this.heaps = new TopKHeaps();
+  }
+
+  async save(dir: string): Promise<void> {
+    if (typeof dir !== 'string' || dir.length === 0) {
+      throw invalidArgument(`save needs a directory path; got ${describe(dir)}.`);
+    }
+    // Copy now, so adds that run while the files are written do not tear the snapshot.
+    const snapshot = this.slots?.snapshot() ?? { vectors: new Float32Array(0), ids: new Int32Array(0) };
+    await writeIndexFiles(dir, { distance: this.distance.name, dim: this.dim, ...snapshot });
+  }
+
+  async load(dir: string): Promise<void> {
+    if (typeof dir !== 'string' || dir.length === 0) {
+      throw invalidArgument(`load needs a directory path; got ${describe(dir)}.`);
+    }
+    const saved = await readIndexFiles(dir);
+    const savedName = saved.distance.toLowerCase();
+    if (
+      savedName !== this.distance.name &&
+      !(Array.isArray(this.distance.aliases) && this.distance.aliases.includes(savedName))
+    ) {
+      throw new SimkitError(
+        'CORRUPT_INDEX',
+        `The index in ${dir} was saved with the '${saved.distance}' distance, but this LinearSearch uses '${this.distance.name}'. Load it into new LinearSearch({ distance: '${saved.distance}' }).`,
+        { details: { dir, saved: saved.distance, expected: this.distance.name } },
+      );
+    }
+    if (this.configuredDim !== undefined && saved.dim !== undefined && saved.dim !== this.configuredDim) {
+      throw new SimkitError(
+        'CORRUPT_INDEX',
+        `The index in ${dir} holds vectors of dimension ${saved.dim}, but this LinearSearch was created with dim ${this.configuredDim}. Load it into an instance with dim ${saved.dim} or without dim.`,
+        { details: { dir, saved: saved.dim, expected: this.configuredDim } },
+      );
+    }
+    let slots: VectorSlots | undefined;
+    if (saved.dim !== undefined) {
+      const built = VectorSlots.fromRows(saved.dim, saved.vectors, saved.ids);
+      if (typeof built === 'string') {
+        throw new SimkitError(
+          'CORRUPT_INDEX',
+          `The linear search index in ${dir} cannot be loaded: ${built}. Save the index again.`,
+          { details: { dir } },
+        );
+      }
+      slots = built;
+    }
+    this.slots = slots;
+  }
+
+  toConfig(): ComponentConfig {
+    return {
+      type: CONFIG_TYPE,
+      version: CONFIG_VERSION,
+      package: PACKAGE,
+      config: { distance: this.distance.name, dim: this.dim ?? null },
+    };
+  }
+}

@@ -1,0 +1,150 @@
+const INITIAL_CAPACITY = 64;
+/** Marks a slot whose vector was removed. Valid ids are never negative. */
+export const TOMBSTONE = -1;
+
+/**
+ * Vectors in insertion order in one growable Float32Array (capacity doubles),
+ * the id of each slot in an Int32Array, and a Map from id to slot.
+ * Removed slots become tombstones until `compact` closes the gaps in order.
+ */
+export class VectorSlots {
+  readonly dim: number;
+  /** `capacity × dim` floats; slots `[0, count)` are in use. */
+  vectors: Float32Array;
+  /** Id per slot, or TOMBSTONE. */
+  ids: Int32Array;
+  /** Slots in use, tombstones included. */
+  count = 0;
+  private readonly slotOf = new Map<number, number>();
+
+  constructor(dim: number, capacity = INITIAL_CAPACITY) {
+    this.dim = dim;
+    const cap = Math.max(1, capacity);
+    this.vectors = new Float32Array(cap * dim);
+    this.ids = new Int32Array(cap);
+  }
+
+  /** Builds slots from saved rows (no tombstones). Returns a message instead when ids repeat or are negative. */
+  static fromRows(dim: number, vectors: Float32Array, ids: Int32Array): VectorSlots | string {
+    const slots = new VectorSlots(dim, ids.length);
+    for (let s = 0; s < ids.length; s++) {
+      const id = ids[s] as number;
+      if (id < 0) return `slot ${s} holds the invalid id ${id}`;
+      if (slots.slotOf.has(id)) return `id ${id} appears twice`;
+      slots.slotOf.set(id, s);
+    }
+    slots.vectors.set(vectors);
+    slots.ids.set(ids);
+    slots.count = ids.length;
+    return slots;
+  }
+
+  /** Number of live vectors. */
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  /** Number of tombstones among the used slots. */
+  get removed(): number {
+    return this.count - this.slotOf.size;
+  }
+
+  has(id: number): boolean {
+    return this.slotOf.has(id);
+  }
+
+  /**
+   * Writes row `r` of `data` under each id: a known id keeps its slot (and so its place in
+   * insertion order), a new id gets the next slot. Ids must be unique within the call.
+   */
+  put(ids: Int32Array, data: Float32Array): void {
+    const dim = this.dim;
+    let fresh = 0;
+    for (const id of ids) if (!this.slotOf.has(id)) fresh++;
+    this.reserve(this.count + fresh);
+    for (let r = 0; r < ids.length; r++) {
+      const id = ids[r] as number;
+      let slot = this.slotOf.get(id);
+      if (slot === undefined) {
+        slot = this.count++;
+        this.ids[slot] = id;
+        this.slotOf.set(id, slot);
+      }
+      this.vectors.set(data.subarray(r * dim, (r + 1) * dim), slot * dim);
+    }
+  }
+
+  /** Turns the slots of `ids` into tombstones. Callers check presence first; unknown ids are skipped. */
+  remove(ids: Int32Array): void {
+    for (const id of ids) {
+      const slot = this.slotOf.get(id);
+      if (slot === undefined) continue;
+      this.ids[slot] = TOMBSTONE;
+      this.slotOf.delete(id);
+    }
+  }
+
+  /** True when tombstones take at least half of the used slots, so scanning them costs as much as moving the rest. */
+  shouldCompact(): boolean {
+    const removed = this.removed;
+    return removed > 0 && removed * 2 >= this.count;
+  }
+
+  /** Closes the gaps left by removals, keeping insertion order, and shrinks memory that is mostly unused. */
+  compact(): void {
+    const dim = this.dim;
+    const vectors = this.vectors;
+    const ids = this.ids;
+    let to = 0;
+    for (let from = 0; from < this.count; from++) {
+      const id = ids[from] as number;
+      if (id === TOMBSTONE) continue;
+      if (to !== from) {
+        vectors.copyWithin(to * dim, from * dim, (from + 1) * dim);
+        ids[to] = id;
+        this.slotOf.set(id, to);
+      }
+      to++;
+    }
+    this.count = to;
+    const capacity = this.ids.length;
+    if (capacity > INITIAL_CAPACITY && to * 4 <= capacity) {
+      this.resize(Math.max(INITIAL_CAPACITY, to * 2));
+    }
+  }
+
+  /** Live vectors and ids in insertion order, copied: a snapshot for saving. */
+  snapshot(): { vectors: Float32Array; ids: Int32Array } {
+    const dim = this.dim;
+    if (this.removed === 0) {
+      return { vectors: this.vectors.slice(0, this.count * dim), ids: this.ids.slice(0, this.count) };
+    }
+    const vectors = new Float32Array(this.size * dim);
+    const ids = new Int32Array(this.size);
+    let to = 0;
+    for (let s = 0; s < this.count; s++) {
+      const id = this.ids[s] as number;
+      if (id === TOMBSTONE) continue;
+      vectors.set(this.vectors.subarray(s * dim, (s + 1) * dim), to * dim);
+      ids[to++] = id;
+    }
+    return { vectors, ids };
+  }
+
+  private reserve(slots: number): void {
+    const capacity = this.ids.length;
+    if (slots <= capacity) return;
+    let next = capacity;
+    while (next < slots) next *= 2;
+    this.resize(next);
+  }
+
+  private resize(capacity: number): void {
+    const vectors = new Float32Array(capacity * this.dim);
+    vectors.set(this.vectors.subarray(0, this.count * this.dim));
+    const ids = new Int32Array(capacity);
+    ids.set(this.ids.subarray(0, this.count));
+    this.vectors = vectors;
+    this.ids = ids;
+  }
+}
