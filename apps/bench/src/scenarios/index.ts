@@ -1,4 +1,8 @@
 import type { Scenario } from '../harness.js';
+import { calibration } from './calibration.js';
+import { exactSearch } from './exact-search.js';
+import { hnsw } from './hnsw.js';
+import { storeLevel } from './store-level.js';
 
 /** Every scenario, in the order `pnpm bench` runs them. Add one line per scenario. */
-export const scenarios: Scenario[] = [];
+export const scenarios: Scenario[] = [exactSearch, calibration, storeLevel, hnsw];
