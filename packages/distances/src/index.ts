@@ -13,3 +13,5 @@ export {
   DISTANCES_PACKAGE,
   type DistanceConfig,
 } from './distance-config.js';
+export { dotProducts } from './dot-products.js';
+export { squaredNorms } from './squared-norms.js';

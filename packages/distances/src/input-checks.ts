@@ -77,3 +77,29 @@ export function nonFiniteError(distance: string, queries: Float32Array, keys: Fl
     { queryRow: q, keyRow: k },
   );
 }
+
+/** Checks a row-major Float32Array of whole rows of `dim` and returns its row count. */
+export function checkRows(data: unknown, dim: unknown, what: string): number {
+  assertFloat32(data, what);
+  assertPositiveInteger(dim, `${what.split(':')[0]}: dim`);
+  if (data.length % dim !== 0) {
+    throw new SimkitError(
+      'DIMENSION_MISMATCH',
+      `${what} hold ${data.length} values, not a multiple of dim=${dim}; pass whole rows of ${dim} floats.`,
+      { details: { dim, length: data.length } },
+    );
+  }
+  return data.length / dim;
+}
+
+/** Returns `out` when it is a Float64Array of at least `need` values, a new one when it is undefined; throws otherwise. */
+export function checkFloat64Out(out: unknown, need: number, what: string): Float64Array {
+  if (out === undefined) return new Float64Array(need);
+  if (!(out instanceof Float64Array) || out.length < need) {
+    const got = out instanceof Float64Array ? `a Float64Array of ${out.length}` : describe(out);
+    throw invalidArgument(
+      `${what} need an out buffer of at least ${need} float64 values; got ${got}. Pass a larger Float64Array or none.`,
+    );
+  }
+  return out;
+}

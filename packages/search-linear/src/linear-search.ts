@@ -16,7 +16,14 @@ import {
   toBatch,
   toIds,
 } from '@simkit/core';
-import { normalizeRows, resolveDistance } from '@simkit/distances';
+import {
+  EuclideanDistance,
+  SquaredEuclideanDistance,
+  dotProducts,
+  normalizeRows,
+  resolveDistance,
+  squaredNorms,
+} from '@simkit/distances';
 import { readIndexFiles, writeIndexFiles } from './index-files.js';
 import { TopKHeaps } from './top-k-heaps.js';
 import { TOMBSTONE, VectorSlots } from './vector-slots.js';
@@ -36,6 +43,8 @@ const DEFAULT_QUERY_BLOCK = 64;
 const DEFAULT_KEY_BLOCK = 256;
 /** Upper bound on heap entries held at once (queries per block × k), to bound memory for huge k. */
 const MAX_HEAP_ENTRIES = 1 << 22;
+/** Candidates kept per query beyond k when ranking by the dot-product expansion, before exact re-scoring. */
+const RESCORE_MARGIN = 8;
 const CONFIG_TYPE = 'linear-search';
 const CONFIG_VERSION = 1;
 const PACKAGE = '@simkit/search-linear';
@@ -43,6 +52,8 @@ const PACKAGE = '@simkit/search-linear';
 /** The keys one lookup scans: all stored slots (optionally masked) or a gathered subset. */
 interface KeySource {
   readonly vectors: Float32Array;
+  /** `‖v‖²` of each key, for the dot-product expansion. */
+  readonly norms: Float64Array;
   readonly ids: Int32Array;
   /** Keys `[0, count)` of `vectors`/`ids` are scanned. */
   readonly count: number;
@@ -62,6 +73,45 @@ function asBatch(input: EmbeddingBatch, dim: number | undefined, what: string): 
 
 function emptyRows(rows: number): Neighbors[] {
   return Array.from({ length: rows }, () => ({ ids: new Int32Array(0), distances: new Float32Array(0) }));
+}
+
+/** Which distances rank by the expansion `‖q‖² − 2q·k + ‖k‖²` (then re-score exactly): only our own euclidean ones. */
+function expansionOf(distance: Distance): 'euclidean' | 'squared' | null {
+  const proto = Object.getPrototypeOf(distance) as unknown;
+  if (proto === EuclideanDistance.prototype) return 'euclidean';
+  if (proto === SquaredEuclideanDistance.prototype) return 'squared';
+  return null;
+}
+
+/**
+ * True when every key whose expansion score is at least `worstScore` provably gets a
+ * reported distance above `kth`, so no key outside the candidates can enter or tie the top k.
+ * Float32 products are exact in float64, so the score of key k differs from the true
+ * ‖q−k‖² = s by at most γ(‖q‖² + ‖k‖²) with γ ≈ (2·dim + 4)·2⁻⁵³; c below is twice that.
+ * With ‖k‖² ≤ 2‖q‖² + 2s this gives s ≥ (score − 3c‖q‖²) / (1 + 2c); the direct-difference
+ * sum that `compute` returns is at least s·(1 − c), and the last factor absorbs rounding here.
+ */
+function provenBeyond(worstScore: number, queryNorm: number, dim: number, kth: number, root: boolean): boolean {
+  const c = (dim + 4) * 2 ** -51;
+  const bound = (worstScore - 3 * c * queryNorm) * (1 - 4 * c);
+  if (!(bound > 0)) return false;
+  return Math.fround(root ? Math.sqrt(bound) : bound) > kth;
+}
+
+/** Sorts the first `n` pairs (distances[i], slots[i]) by distance, then slot: insertion sort, as n is small. */
+function sortByDistanceThenSlot(distances: Float32Array, slots: Int32Array, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const d = distances[i] as number;
+    const s = slots[i] as number;
+    let j = i - 1;
+    while (j >= 0 && ((distances[j] as number) > d || ((distances[j] as number) === d && (slots[j] as number) > s))) {
+      distances[j + 1] = distances[j] as number;
+      slots[j + 1] = slots[j] as number;
+      j--;
+    }
+    distances[j + 1] = d;
+    slots[j + 1] = s;
+  }
 }
 
 function blockOption(value: unknown, name: string, fallback: number): number {
@@ -86,6 +136,9 @@ export class LinearSearch implements Search {
   private slots: VectorSlots | undefined;
   private heaps = new TopKHeaps();
   private scratch = new Float32Array(0);
+  private dots = new Float64Array(0);
+  private queryNorms = new Float64Array(0);
+  private readonly expansion: 'euclidean' | 'squared' | null;
 
   constructor(options: LinearSearchOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -107,6 +160,7 @@ export class LinearSearch implements Search {
       );
     }
     this.distance = resolveDistance(options.distance);
+    this.expansion = expansionOf(this.distance);
     if (options.dim !== undefined) assertPositiveInteger(options.dim, 'dim');
     this.configuredDim = options.dim;
     this.queryBlock = blockOption(options.queryBlock, 'queryBlock', DEFAULT_QUERY_BLOCK);
@@ -174,7 +228,90 @@ export class LinearSearch implements Search {
     if (kk === 0) return emptyRows(rows);
     const dim = slots.dim;
     const queryData = this.distance.normalize ? normalizeRows(q.data, dim, new Float32Array(q.data.length)) : q.data;
+    if (this.expansion !== null) return this.scanByExpansion(queryData, rows, dim, source, kk);
     return this.scan(queryData, rows, dim, source, kk);
+  }
+
+  /**
+   * Euclidean distances: ranks keys by `‖q‖² + ‖k‖² − 2q·k` (float64, clamped at 0; fewer
+   * operations than direct differences), keeps the best k + RESCORE_MARGIN, re-scores those
+   * with `distance.compute` and returns the best k by (float32 distance, slot) — the exact
+   * answer, as `scan` gives it. When rounding could let an uncandidated key reach the top k
+   * (ties or near-ties at the k-th place), that query is answered by `scan` instead.
+   */
+  private scanByExpansion(
+    queryData: Float32Array,
+    rows: number,
+    dim: number,
+    source: KeySource,
+    k: number,
+  ): Neighbors[] {
+    const { vectors, norms, ids, count, mask, eligible } = source;
+    const m = Math.min(k + RESCORE_MARGIN, eligible);
+    const qBlock = Math.max(1, Math.min(this.queryBlock, Math.floor(MAX_HEAP_ENTRIES / m)));
+    const kBlock = Math.min(this.keyBlock, count);
+    if (this.dots.length < qBlock * kBlock) this.dots = new Float64Array(qBlock * kBlock);
+    if (this.queryNorms.length < qBlock) this.queryNorms = new Float64Array(qBlock);
+    const heaps = this.heaps;
+    heaps.reset(qBlock, m);
+    const slots = new Int32Array(m);
+    const scores = new Float64Array(m);
+    const exact = new Float32Array(m);
+    const root = this.expansion === 'euclidean';
+    const out: Neighbors[] = new Array(rows);
+    const retry: number[] = [];
+    for (let q0 = 0; q0 < rows; q0 += qBlock) {
+      const qn = Math.min(qBlock, rows - q0);
+      const block = queryData.subarray(q0 * dim, (q0 + qn) * dim);
+      const queryNorms = squaredNorms(block, dim, this.queryNorms);
+      for (let k0 = 0; k0 < count; k0 += kBlock) {
+        const kn = Math.min(kBlock, count - k0);
+        const dots = dotProducts(block, vectors.subarray(k0 * dim, (k0 + kn) * dim), dim, this.dots);
+        for (let h = 0; h < qn; h++) {
+          const nq = queryNorms[h] as number;
+          const row = h * kn;
+          let worst = heaps.worst(h);
+          for (let j = 0; j < kn; j++) {
+            const key = k0 + j;
+            const raw = nq + (norms[key] as number) - 2 * (dots[row + j] as number);
+            const score = Math.max(raw, 0);
+            if (score < worst && (mask === null || mask[key] !== 0)) {
+              heaps.push(h, score, key);
+              worst = heaps.worst(h);
+            }
+          }
+        }
+      }
+      for (let h = 0; h < qn; h++) {
+        const n = heaps.drain(h, slots, scores);
+        const query = block.subarray(h * dim, (h + 1) * dim);
+        for (let c = 0; c < n; c++) {
+          const slot = slots[c] as number;
+          exact[c] = Math.fround(this.distance.compute(query, vectors.subarray(slot * dim, (slot + 1) * dim)));
+        }
+        sortByDistanceThenSlot(exact, slots, n);
+        if (
+          n < eligible &&
+          !provenBeyond(scores[n - 1] as number, queryNorms[h] as number, dim, exact[k - 1] as number, root)
+        ) {
+          retry.push(q0 + h);
+          continue;
+        }
+        const keys = new Int32Array(k);
+        for (let i = 0; i < k; i++) keys[i] = ids[slots[i] as number] as number;
+        out[q0 + h] = { ids: keys, distances: exact.slice(0, k) };
+      }
+    }
+    if (retry.length > 0) {
+      const again = new Float32Array(retry.length * dim);
+      retry.forEach((q, i) => {
+        again.set(queryData.subarray(q * dim, (q + 1) * dim), i * dim);
+      });
+      this.scan(again, retry.length, dim, source, k).forEach((r, i) => {
+        out[retry[i] as number] = r;
+      });
+    }
+    return out;
   }
 
   /** Compares blocks of queries with blocks of keys and keeps the k best per query. */
@@ -217,7 +354,7 @@ export class LinearSearch implements Search {
   private keySource(slots: VectorSlots, filter: ((id: number) => boolean) | undefined): KeySource {
     const { vectors, ids, count, dim } = slots;
     if (filter === undefined && slots.removed === 0) {
-      return { vectors, ids, count, mask: null, eligible: count };
+      return { vectors, norms: slots.norms, ids, count, mask: null, eligible: count };
     }
     const mask = new Uint8Array(count);
     let eligible = 0;
@@ -229,22 +366,26 @@ export class LinearSearch implements Search {
       }
     }
     if (filter === undefined || eligible * 2 > count) {
-      return { vectors, ids, count, mask: eligible === count ? null : mask, eligible };
+      return { vectors, norms: slots.norms, ids, count, mask: eligible === count ? null : mask, eligible };
     }
     const gatheredVectors = new Float32Array(eligible * dim);
+    const gatheredNorms = new Float64Array(eligible);
     const gatheredIds = new Int32Array(eligible);
     let to = 0;
     for (let s = 0; s < count; s++) {
       if (mask[s] === 0) continue;
       gatheredVectors.set(vectors.subarray(s * dim, (s + 1) * dim), to * dim);
+      gatheredNorms[to] = slots.norms[s] as number;
       gatheredIds[to++] = ids[s] as number;
     }
-    return { vectors: gatheredVectors, ids: gatheredIds, count: eligible, mask: null, eligible };
+    return { vectors: gatheredVectors, norms: gatheredNorms, ids: gatheredIds, count: eligible, mask: null, eligible };
   }
 
   async reset(): Promise<void> {
     this.slots = undefined;
     this.scratch = new Float32Array(0);
+    this.dots = new Float64Array(0);
+    this.queryNorms = new Float64Array(0);
     this.heaps = new TopKHeaps();
   }
 

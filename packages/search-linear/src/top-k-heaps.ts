@@ -1,11 +1,12 @@
 /**
  * Bounded top-k selection for a block of queries: one max-heap of at most `k`
  * (distance, key) pairs per query, held in shared typed arrays so that selecting
- * never allocates. Pairs are ordered by distance, then by key; keys are positions
+ * never allocates. Distances are kept in float64, so float32 distances and float64
+ * scores are both held exactly. Pairs are ordered by distance, then by key; keys are positions
  * in insertion order, so equal distances keep insertion order.
  */
 export class TopKHeaps {
-  private distances: Float32Array = new Float32Array(0);
+  private distances: Float64Array = new Float64Array(0);
   private keys: Int32Array = new Int32Array(0);
   private sizes: Int32Array = new Int32Array(0);
   private k = 0;
@@ -14,7 +15,7 @@ export class TopKHeaps {
   reset(heaps: number, k: number): void {
     const need = heaps * k;
     if (this.distances.length < need) {
-      this.distances = new Float32Array(need);
+      this.distances = new Float64Array(need);
       this.keys = new Int32Array(need);
     }
     if (this.sizes.length < heaps) this.sizes = new Int32Array(heaps);
@@ -62,6 +63,25 @@ export class TopKHeaps {
     }
   }
 
+  /** The largest distance heap `h` keeps, or +Infinity while it holds fewer than k pairs. */
+  worst(h: number): number {
+    return (this.sizes[h] as number) < this.k ? Number.POSITIVE_INFINITY : (this.distances[h * this.k] as number);
+  }
+
+  /**
+   * Offers one candidate to heap `h`. Keys must grow from call to call; callers skip a
+   * candidate whose distance is not below `worst(h)`, which then cannot enter.
+   */
+  push(h: number, d: number, key: number): void {
+    const size = this.sizes[h] as number;
+    if (size < this.k) {
+      this.siftUp(h * this.k, size, d, key);
+      this.sizes[h] = size + 1;
+    } else {
+      this.siftDown(h * this.k, this.k, d, key);
+    }
+  }
+
   /** Number of pairs held by heap `h`. */
   size(h: number): number {
     return this.sizes[h] as number;
@@ -71,7 +91,7 @@ export class TopKHeaps {
    * Empties heap `h` into `outKeys`/`outDistances` (length ≥ its size), sorted ascending
    * by (distance, key). Returns how many pairs were written.
    */
-  drain(h: number, outKeys: Int32Array, outDistances: Float32Array): number {
+  drain(h: number, outKeys: Int32Array, outDistances: Float32Array | Float64Array): number {
     const off = h * this.k;
     const dist = this.distances;
     const keys = this.keys;

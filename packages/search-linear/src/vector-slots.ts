@@ -1,16 +1,21 @@
+import { squaredNorms } from '@simkit/distances';
+
 const INITIAL_CAPACITY = 64;
 /** Marks a slot whose vector was removed. Valid ids are never negative. */
 export const TOMBSTONE = -1;
 
 /**
  * Vectors in insertion order in one growable Float32Array (capacity doubles),
- * the id of each slot in an Int32Array, and a Map from id to slot.
+ * the squared norm of each in a Float64Array (for the dot-product expansion of
+ * euclidean distances), the id of each slot in an Int32Array, and a Map from id to slot.
  * Removed slots become tombstones until `compact` closes the gaps in order.
  */
 export class VectorSlots {
   readonly dim: number;
   /** `capacity × dim` floats; slots `[0, count)` are in use. */
   vectors: Float32Array;
+  /** `‖v‖²` per slot, from `squaredNorms`; kept in step with `vectors`. */
+  norms: Float64Array;
   /** Id per slot, or TOMBSTONE. */
   ids: Int32Array;
   /** Slots in use, tombstones included. */
@@ -21,6 +26,7 @@ export class VectorSlots {
     this.dim = dim;
     const cap = Math.max(1, capacity);
     this.vectors = new Float32Array(cap * dim);
+    this.norms = new Float64Array(cap);
     this.ids = new Int32Array(cap);
   }
 
@@ -34,6 +40,7 @@ export class VectorSlots {
       slots.slotOf.set(id, s);
     }
     slots.vectors.set(vectors);
+    if (ids.length > 0) squaredNorms(vectors, dim, slots.norms);
     slots.ids.set(ids);
     slots.count = ids.length;
     return slots;
@@ -62,6 +69,7 @@ export class VectorSlots {
     let fresh = 0;
     for (const id of ids) if (!this.slotOf.has(id)) fresh++;
     this.reserve(this.count + fresh);
+    const norms = squaredNorms(data, dim);
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r] as number;
       let slot = this.slotOf.get(id);
@@ -71,6 +79,7 @@ export class VectorSlots {
         this.slotOf.set(id, slot);
       }
       this.vectors.set(data.subarray(r * dim, (r + 1) * dim), slot * dim);
+      this.norms[slot] = norms[r] as number;
     }
   }
 
@@ -95,12 +104,14 @@ export class VectorSlots {
     const dim = this.dim;
     const vectors = this.vectors;
     const ids = this.ids;
+    const norms = this.norms;
     let to = 0;
     for (let from = 0; from < this.count; from++) {
       const id = ids[from] as number;
       if (id === TOMBSTONE) continue;
       if (to !== from) {
         vectors.copyWithin(to * dim, from * dim, (from + 1) * dim);
+        norms[to] = norms[from] as number;
         ids[to] = id;
         this.slotOf.set(id, to);
       }
@@ -142,9 +153,12 @@ export class VectorSlots {
   private resize(capacity: number): void {
     const vectors = new Float32Array(capacity * this.dim);
     vectors.set(this.vectors.subarray(0, this.count * this.dim));
+    const norms = new Float64Array(capacity);
+    norms.set(this.norms.subarray(0, this.count));
     const ids = new Int32Array(capacity);
     ids.set(this.ids.subarray(0, this.count));
     this.vectors = vectors;
+    this.norms = norms;
     this.ids = ids;
   }
 }

@@ -164,6 +164,7 @@ export const exactSearch: Scenario = {
         queriesPerSecond: qps(oursTime.medianMs),
         queryBlock: search.queryBlock,
         keyBlock: search.keyBlock,
+        method: 'dot-product expansion in float64, top k + 8 re-scored by direct differences',
         ...oursTime,
       },
       speedup: ratio,
