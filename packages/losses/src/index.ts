@@ -20,4 +20,4 @@ export {
   SoftNearestNeighborLoss,
   type SoftNearestNeighborLossOptions,
 } from './soft-nearest-neighbor-loss.js';
-export { TRIPLET_LOSS_TYPE, TripletLoss, type TripletLossOptions } from './triplet-loss.js';
+export { MinedTripletLoss, TRIPLET_LOSS_TYPE, TripletLoss, type TripletLossOptions } from './triplet-loss.js';

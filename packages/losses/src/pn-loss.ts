@@ -1,15 +1,9 @@
 import type { ComponentConfig } from '@simkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { lossConfig, lossSettings, MetricLoss } from './metric-loss.js';
-import {
-  type NegativeMining,
-  negativeDistances,
-  type PositiveMining,
-  positiveDistances,
-  tripletTerm,
-} from './mining.js';
+import { lossSettings } from './metric-loss.js';
+import { negativeDistances, positiveDistances, tripletTerm } from './mining.js';
 import type { PairMasks } from './pair-masks.js';
-import { type TripletLossOptions, type TripletSettings, tripletSettings } from './triplet-loss.js';
+import { MinedTripletLoss, type TripletLossOptions } from './triplet-loss.js';
 
 export type PNLossOptions = TripletLossOptions;
 
@@ -21,32 +15,13 @@ export const PN_LOSS_TYPE = 'pn-loss';
  * so both the anchor and its positive are pushed away from the negative.
  * Defaults: distance `cosine`, positive `hard`, negative `semi-hard`, soft margin.
  */
-export class PNLoss extends MetricLoss implements TripletSettings {
-  readonly positiveMining: PositiveMining;
-  readonly negativeMining: NegativeMining;
-  /** The margin, or null for the soft margin. */
-  readonly margin: number | null;
-
+export class PNLoss extends MinedTripletLoss {
   constructor(options: PNLossOptions = {}) {
-    super('pn_loss', 'cosine', options);
-    const s = tripletSettings(options, this.name);
-    this.positiveMining = s.positiveMining;
-    this.negativeMining = s.negativeMining;
-    this.margin = s.margin;
-  }
-
-  /** True when the soft margin is used. */
-  get softMargin(): boolean {
-    return this.margin === null;
+    super('pn_loss', PN_LOSS_TYPE, options);
   }
 
   static fromConfig(config: ComponentConfig): PNLoss {
     return new PNLoss(lossSettings(config, PN_LOSS_TYPE));
-  }
-
-  toConfig(): ComponentConfig {
-    const { positiveMining, negativeMining, margin } = this;
-    return lossConfig(PN_LOSS_TYPE, { ...this.baseConfig(), positiveMining, negativeMining, margin });
   }
 
   protected perAnchor(d: tf.Tensor2D, { positive, negative }: PairMasks): tf.Tensor {

@@ -62,19 +62,21 @@ export function tripletSettings(options: TripletLossOptions, loss: string): Trip
 }
 
 /**
- * Triplet loss (Schroff et al. 2015, arXiv:1503.03832) with online mining, as
- * TF Similarity's `TripletLoss`: per anchor, a mined positive and a mined
- * negative, then `max(pos − neg + margin, 0)` or the soft margin `log(1 + exp(pos − neg))`.
- * Defaults: distance `cosine`, positive `hard`, negative `semi-hard`, soft margin.
+ * What TripletLoss and PNLoss share: mining strategies, margin, and their config.
+ * Subclasses give the per-anchor term.
  */
-export class TripletLoss extends MetricLoss implements TripletSettings {
+export abstract class MinedTripletLoss extends MetricLoss implements TripletSettings {
   readonly positiveMining: PositiveMining;
   readonly negativeMining: NegativeMining;
   /** The margin, or null for the soft margin. */
   readonly margin: number | null;
 
-  constructor(options: TripletLossOptions = {}) {
-    super('triplet_loss', 'cosine', options);
+  protected constructor(
+    defaultName: string,
+    private readonly configType: string,
+    options: TripletLossOptions,
+  ) {
+    super(defaultName, 'cosine', options);
     const s = tripletSettings(options, this.name);
     this.positiveMining = s.positiveMining;
     this.negativeMining = s.negativeMining;
@@ -86,13 +88,25 @@ export class TripletLoss extends MetricLoss implements TripletSettings {
     return this.margin === null;
   }
 
-  static fromConfig(config: ComponentConfig): TripletLoss {
-    return new TripletLoss(lossSettings(config, TRIPLET_LOSS_TYPE));
-  }
-
   toConfig(): ComponentConfig {
     const { positiveMining, negativeMining, margin } = this;
-    return lossConfig(TRIPLET_LOSS_TYPE, { ...this.baseConfig(), positiveMining, negativeMining, margin });
+    return lossConfig(this.configType, { ...this.baseConfig(), positiveMining, negativeMining, margin });
+  }
+}
+
+/**
+ * Triplet loss (Schroff et al. 2015, arXiv:1503.03832) with online mining, as
+ * TF Similarity's `TripletLoss`: per anchor, a mined positive and a mined
+ * negative, then `max(pos − neg + margin, 0)` or the soft margin `log(1 + exp(pos − neg))`.
+ * Defaults: distance `cosine`, positive `hard`, negative `semi-hard`, soft margin.
+ */
+export class TripletLoss extends MinedTripletLoss {
+  constructor(options: TripletLossOptions = {}) {
+    super('triplet_loss', TRIPLET_LOSS_TYPE, options);
+  }
+
+  static fromConfig(config: ComponentConfig): TripletLoss {
+    return new TripletLoss(lossSettings(config, TRIPLET_LOSS_TYPE));
   }
 
   protected perAnchor(d: tf.Tensor2D, { positive, negative }: PairMasks): tf.Tensor {
