@@ -29,3 +29,12 @@ export {
 } from './select-backend.js';
 export { consoleReporter } from './console-reporter.js';
 export type { Reporter, SummaryRow } from './reporter.js';
+export {
+  trainSimilarityModel,
+  type BatchLoss,
+  type BatchSource,
+  type TrainHistory,
+  type TrainOptions,
+  type TrainProgressEvent,
+  type TrainingBatch,
+} from './train.js';

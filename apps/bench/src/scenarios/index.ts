@@ -1,8 +1,9 @@
 import type { Scenario } from '../harness.js';
 import { calibration } from './calibration.js';
 import { exactSearch } from './exact-search.js';
+import { helloMnist } from './hello-mnist.js';
 import { hnsw } from './hnsw.js';
 import { storeLevel } from './store-level.js';
 
 /** Every scenario, in the order `pnpm bench` runs them. Add one line per scenario. */
-export const scenarios: Scenario[] = [exactSearch, calibration, storeLevel, hnsw];
+export const scenarios: Scenario[] = [exactSearch, calibration, storeLevel, hnsw, helloMnist];

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Scenario, printTable, writeResults } from '../harness.js';
+
+/** The app's entry point, built by `pnpm --filter @simkit/hello-mnist build`. */
+const APP = join(import.meta.dirname, '..', '..', '..', 'hello-mnist', 'dist', 'main.js');
+
+interface AppSummary {
+  readonly f1: number;
+  readonly f1Target: number;
+  readonly wallSeconds: number;
+  readonly timeTargetSeconds: number;
+  readonly backend: string;
+  readonly testF1: number;
+  readonly reloadOk: boolean;
+  readonly timingsSeconds: Record<string, number>;
+  readonly settings: Record<string, unknown>;
+}
+
+function run(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [APP, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+/**
+ * Runs the main job (`pnpm start`) end to end in a child process, with its default
+ * settings (or `--quick`), and records the optimal calibrated F1 and the wall time
+ * against the targets.
+ */
+export const helloMnist: Scenario = {
+  name: 'hello-mnist',
+  description: 'the main job end to end: calibrated F1 and wall time on real MNIST digits',
+  async run({ quick }) {
+    if (!existsSync(APP)) {
+      throw new Error(`${APP} is missing; build the app first: pnpm --filter @simkit/hello-mnist... build`);
+    }
+    const out = mkdtempSync(join(tmpdir(), 'hello-mnist-bench-'));
+    try {
+      const t0 = performance.now();
+      const code = await run(['--out', out, ...(quick ? ['--quick'] : [])]);
+      const processSeconds = (performance.now() - t0) / 1000;
+      if (code !== 0) throw new Error(`hello-mnist exited with code ${code}`);
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as AppSummary;
+      const rows = [
+        {
+          measure: 'optimal calibrated F1',
+          value: summary.f1,
+          target: `≥ ${summary.f1Target}`,
+          met: summary.f1 >= summary.f1Target ? 'yes' : 'no',
+        },
+        { measure: 'F1 on test digits', value: summary.testF1, target: '', met: '' },
+        {
+          measure: 'wall time (s)',
+          value: processSeconds,
+          target: `≤ ${summary.timeTargetSeconds}`,
+          met: processSeconds <= summary.timeTargetSeconds ? 'yes' : 'no',
+        },
+        {
+          measure: 'reload identical',
+          value: summary.reloadOk ? 'yes' : 'no',
+          target: 'yes',
+          met: summary.reloadOk ? 'yes' : 'no',
+        },
+      ];
+      printTable(`hello-mnist (${quick ? 'quick' : 'default'} run, ${summary.backend} backend)`, rows);
+      printTable(
+        'phases (s)',
+        Object.entries(summary.timingsSeconds).map(([phase, seconds]) => ({ phase, seconds })),
+      );
+      const file = writeResults('hello-mnist', {
+        quick,
+        backend: summary.backend,
+        f1: summary.f1,
+        f1Target: summary.f1Target,
+        testF1: summary.testF1,
+        wallSeconds: processSeconds,
+        appWallSeconds: summary.wallSeconds,
+        timeTargetSeconds: summary.timeTargetSeconds,
+        reloadOk: summary.reloadOk,
+        timingsSeconds: summary.timingsSeconds,
+        settings: summary.settings,
+      });
+      console.log(`\nwrote ${file}`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,60 @@
+import { MetricEmbedding } from '@simkit/layers';
+import { type LayersModel, type SymbolicTensor, initializers, input, layers, model } from '@tensorflow/tfjs-layers';
+import { IMAGE_SIDE, IMAGE_SIZE } from './mnist-data.js';
+
+/** The embedding network's shape. */
+export interface Architecture {
+  /** Filters of the fixed (untrained) convolution in front of the MLP; 0 for none. */
+  readonly stemFilters: number;
+  /** Kernel side of the fixed convolution. */
+  readonly stemKernel: number;
+  /** Max-pooling window after the fixed convolution. */
+  readonly stemPool: number;
+  /** Units of each hidden ReLU layer of the MLP. */
+  readonly hidden: readonly number[];
+  /** Size of the L2-normalised embedding. */
+  readonly embeddingSize: number;
+}
+
+/**
+ * The embedding model: a flat 784-value digit in, an L2-normalised embedding out
+ * (`MetricEmbedding`). Every trainable layer is Dense: the wasm backend cannot
+ * compute gradients for convolution filters, so the optional convolution in front
+ * keeps the random filters it was seeded with and is never trained (needing no
+ * such gradient); it gives the MLP small, shift-tolerant stroke detectors.
+ */
+export function buildModel(arch: Architecture, seed: number): LayersModel {
+  const digits = input({ shape: [IMAGE_SIZE], name: 'digit' });
+  let h: SymbolicTensor = digits;
+  if (arch.stemFilters > 0) {
+    h = layers.reshape({ targetShape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: 'image' }).apply(h) as SymbolicTensor;
+    h = layers
+      .conv2d({
+        filters: arch.stemFilters,
+        kernelSize: arch.stemKernel,
+        activation: 'relu',
+        trainable: false,
+        kernelInitializer: initializers.glorotUniform({ seed }),
+        name: 'fixed_conv',
+      })
+      .apply(h) as SymbolicTensor;
+    h = layers.maxPooling2d({ poolSize: arch.stemPool, name: 'pool' }).apply(h) as SymbolicTensor;
+    h = layers.flatten({ name: 'flatten' }).apply(h) as SymbolicTensor;
+  }
+  arch.hidden.forEach((units, i) => {
+    h = layers
+      .dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: initializers.glorotUniform({ seed: seed + 1 + i }),
+        name: `dense_${i + 1}`,
+      })
+      .apply(h) as SymbolicTensor;
+  });
+  const embedding = new MetricEmbedding({
+    units: arch.embeddingSize,
+    kernelInitializer: initializers.glorotUniform({ seed: seed + 100 }),
+    name: 'metric_embedding',
+  }).apply(h) as SymbolicTensor;
+  return model({ inputs: digits, outputs: embedding, name: 'hello_mnist' });
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../src/cli-options.js';
+import { defaultSettings } from '../src/hello-mnist-job.js';
+
+const settings = (argv: string[]) => {
+  const c = parseArgs(argv, '/out');
+  if (c.help) throw new Error('expected settings');
+  return c.settings;
+};
+
+describe('parseArgs', () => {
+  it('defaults to the tuned settings and the given output directory', () => {
+    expect(settings([])).toEqual({ ...defaultSettings, outDir: '/out' });
+  });
+
+  it('reads --epochs, --steps, --seed, --lr, --backend and --out, also as --flag=value', () => {
+    const s = settings(['--epochs', '3', '--steps=50', '--seed', '9', '--lr', '0.0005', '--backend=cpu', '--out', 'x']);
+    expect([s.epochs, s.stepsPerEpoch, s.seed, s.learningRate, s.backend, s.outDir]).toEqual([
+      3,
+      50,
+      9,
+      0.0005,
+      'cpu',
+      'x',
+    ]);
+  });
+
+  it('ignores the bare -- that pnpm passes through', () => {
+    expect(settings(['--', '--epochs', '2']).epochs).toBe(2);
+  });
+
+  it('makes --quick small unless --steps says otherwise', () => {
+    expect([settings(['--quick']).stepsPerEpoch, settings(['--quick']).testSize]).toEqual([60, 300]);
+    expect(settings(['--quick', '--steps', '7']).stepsPerEpoch).toBe(7);
+  });
+
+  it('shows help, and rejects unknown flags and bad numbers', () => {
+    expect(parseArgs(['--help'], '/out')).toEqual({ help: true });
+    expect(() => parseArgs(['--nope'], '/out')).toThrow(/Unknown option/);
+    expect(() => parseArgs(['--epochs', '0'], '/out')).toThrow(/integer ≥ 1/);
+    expect(() => parseArgs(['--steps'], '/out')).toThrow(/integer/);
+    expect(() => parseArgs(['--backend', 'gpu'], '/out')).toThrow(/wasm, cpu/);
+  });
+});

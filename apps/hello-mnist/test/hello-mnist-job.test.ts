@@ -1,0 +1,76 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { withTempDir } from '@simkit/core/testing';
+import { describe, expect, it } from 'vitest';
+import { CLASS_ORDER, type JobResult, defaultSettings, runJob } from '../src/hello-mnist-job.js';
+import { REPORT_SECTIONS } from '../src/report-html.js';
+
+/** Tiny settings: a few training steps and a few hundred digits, on the wasm backend. */
+function tiny(outDir: string) {
+  return {
+    ...defaultSettings,
+    stepsPerEpoch: 8,
+    calibrationSize: 120,
+    testSize: 100,
+    indexPerClass: 5,
+    galleryQueries: 3,
+    neighbours: 3,
+    outDir,
+  };
+}
+
+describe('the hello-mnist job (tiny settings)', () => {
+  it('trains, calibrates, matches, evaluates, reloads identically and writes the report', async () => {
+    await withTempDir(async (dir) => {
+      const events: string[] = [];
+      const result: JobResult = await runJob(tiny(dir), { onProgress: (e) => events.push(e.task) });
+
+      expect(result.backend).toBe('wasm');
+      // The notebook's split: the first 6 classes of its order are trained on.
+      expect(result.trainClasses).toEqual([2, 3, 1, 7, 9, 6]);
+      expect(result.lossHistory).toHaveLength(8);
+      expect(events).toContain('train');
+      // 5 indexed digits of each of the 10 classes.
+      expect(result.indexSize).toBe(50);
+
+      expect(result.f1).toBeGreaterThanOrEqual(0);
+      expect(result.f1).toBeLessThanOrEqual(1);
+      const optimal = result.calibration.cutpoints.optimal;
+      expect(optimal?.value).toBe(result.f1);
+      expect(Object.keys(result.calibration.thresholds)).toEqual(
+        expect.arrayContaining(['distance', 'precision', 'recall', 'binary_accuracy', 'f1']),
+      );
+      for (const name of ['recall@1', 'recall@5', 'precision@5', 'map@5']) {
+        expect(result.retrieval[name]).toBeGreaterThanOrEqual(0);
+        expect(result.retrieval[name]).toBeLessThanOrEqual(1);
+      }
+      expect(result.classification.optimal?.f1).toBeGreaterThanOrEqual(0);
+
+      // Every test digit lands in exactly one cell of the confusion matrix: 100 of them.
+      expect(result.confusion.counts.reduce((a, b) => a + b, 0)).toBe(100);
+      expect(result.reload).toEqual({ ok: true, queries: 100, problems: [] });
+
+      const html = await readFile(result.paths.report, 'utf8');
+      for (const section of REPORT_SECTIONS) expect(html).toContain(section);
+      expect(html).toContain('<svg');
+      expect(html).toContain('data:image/png;base64,');
+      expect(html).toContain('unknown');
+      // Self-contained: nothing is fetched when the page opens.
+      expect(html).not.toMatch(/<script|<link|src="http|url\(http/);
+      expect((await stat(join(dir, 'model', 'model.json'))).isFile()).toBe(true);
+      expect((await stat(join(dir, 'model', 'index', 'index_metadata.json'))).isFile()).toBe(true);
+    });
+  });
+
+  it('gives the same calibration for the same seed', async () => {
+    const once = () => withTempDir((dir) => runJob({ ...tiny(dir), stepsPerEpoch: 3 }));
+    const a = await once();
+    const b = await once();
+    expect(b.lossHistory).toEqual(a.lossHistory);
+    expect(b.calibration.cutpoints).toEqual(a.calibration.cutpoints);
+  });
+
+  it('keeps the notebook’s class order', () => {
+    expect(CLASS_ORDER).toEqual([2, 3, 1, 7, 9, 6, 8, 5, 0, 4]);
+  });
+});

@@ -1,0 +1,267 @@
+import { type ProgressEvent, SimkitError, assertPositiveInteger, describe, invalidArgument } from '@simkit/core';
+import {
+  type Optimizer,
+  type Scalar,
+  Tensor,
+  type Tensor2D,
+  type Variable,
+  tensor,
+  tidy,
+  train,
+} from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+
+/** One training batch: `rows` examples, row-major in `x`, and one integer class label each in `y`. */
+export interface TrainingBatch {
+  readonly x: Float32Array;
+  readonly y: ArrayLike<number>;
+  readonly rows: number;
+}
+
+/**
+ * Where batches come from, e.g. `MultiShotMemorySampler` of @simkit/samplers: batch
+ * `index` of epoch `epoch`, for `0 ≤ index < stepsPerEpoch`.
+ */
+export interface BatchSource {
+  readonly stepsPerEpoch: number;
+  getBatch(index: number, epoch: number): TrainingBatch;
+}
+
+/** A metric-learning loss, e.g. `MultiSimilarityLoss` of @simkit/losses: the mean loss of a batch. */
+export interface BatchLoss {
+  call(labels: ArrayLike<number>, embeddings: Tensor2D): Scalar;
+}
+
+/** What `trainSimilarityModel` reports after every step. `done` counts steps over all epochs. */
+export interface TrainProgressEvent extends ProgressEvent {
+  readonly task: 'train';
+  /** 0-based epoch of the step just taken. */
+  readonly epoch: number;
+  /** 0-based step within the epoch. */
+  readonly step: number;
+  /** Loss of the batch of this step (before the update). */
+  readonly loss: number;
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface TrainOptions {
+  /** The loss to minimise; its `call(labels, embeddings)` must return a scalar tensor. */
+  loss: BatchLoss;
+  /** Any tfjs optimizer. Default `tf.train.adam(learningRate)`, disposed after training. */
+  optimizer?: Optimizer;
+  /** Learning rate of the default optimizer. Default 0.001. Not used when `optimizer` is given. */
+  learningRate?: number;
+  /** Passes over `stepsPerEpoch` batches. Default 1. */
+  epochs?: number;
+  /** Batches per epoch. Default: the sampler's `stepsPerEpoch`, and never more than it. */
+  stepsPerEpoch?: number;
+  /** Which model output the loss sees. Default 0. */
+  outputIndex?: number;
+  /** Called after every step with the step's loss. */
+  onProgress?: (event: TrainProgressEvent) => void;
+}
+
+/** Losses of a training run. */
+export interface TrainHistory {
+  /** Loss of every step, in order. */
+  readonly loss: number[];
+  /** Mean loss of each epoch. */
+  readonly epochLoss: number[];
+}
+
+function checkModel(model: unknown): asserts model is LayersModel {
+  const m = model as LayersModel | null;
+  if (m === null || typeof m !== 'object' || typeof m.apply !== 'function' || !Array.isArray(m.trainableWeights)) {
+    throw invalidArgument(
+      `trainSimilarityModel needs a tfjs-layers LayersModel (tf.model or tf.sequential); got ${describe(model)}.`,
+    );
+  }
+}
+
+function checkSource(sampler: unknown): asserts sampler is BatchSource {
+  const s = sampler as BatchSource | null;
+  if (s === null || typeof s !== 'object' || typeof s.getBatch !== 'function') {
+    throw invalidArgument(
+      `trainSimilarityModel needs a sampler with getBatch(index, epoch), e.g. a MultiShotMemorySampler; got ${describe(sampler)}.`,
+    );
+  }
+  assertPositiveInteger(s.stepsPerEpoch, 'sampler.stepsPerEpoch');
+}
+
+/** Values per example the model's single input takes, and that input's shape without the batch axis. */
+function inputShape(model: LayersModel): number[] {
+  let inputs: LayersModel['inputs'];
+  try {
+    inputs = model.inputs;
+  } catch {
+    inputs = [];
+  }
+  if (!Array.isArray(inputs) || inputs.length !== 1) {
+    throw invalidArgument(
+      `trainSimilarityModel trains models with exactly one input; this model has ${Array.isArray(inputs) ? inputs.length : 'no'} inputs. Build it with tf.model({ inputs, outputs }) or give the first layer an inputShape.`,
+    );
+  }
+  const shape = (inputs[0] as NonNullable<(typeof inputs)[0]>).shape.slice(1);
+  if (shape.some((d) => typeof d !== 'number' || d < 1)) {
+    throw invalidArgument(
+      `The model input has shape [any, ${shape.map((d) => d ?? 'any').join(', ')}]; every dimension but the batch must be fixed.`,
+    );
+  }
+  return shape as number[];
+}
+
+function checkBatch(batch: TrainingBatch, rowSize: number, epoch: number, step: number): void {
+  const where = `batch ${step} of epoch ${epoch}`;
+  if (batch === null || typeof batch !== 'object' || !(batch.x instanceof Float32Array)) {
+    throw invalidArgument(`The sampler's ${where} must be { x: Float32Array, y, rows }; got ${describe(batch)}.`);
+  }
+  assertPositiveInteger(batch.rows, `${where}: rows`);
+  if (batch.x.length !== batch.rows * rowSize) {
+    throw new SimkitError(
+      'DIMENSION_MISMATCH',
+      `The sampler's ${where} holds ${batch.x.length} values for ${batch.rows} rows, but the model takes ${rowSize} values per example; check the sampler's featureShape against the model input.`,
+      { details: { expected: batch.rows * rowSize, actual: batch.x.length } },
+    );
+  }
+  if (batch.y === null || typeof batch.y !== 'object' || batch.y.length !== batch.rows) {
+    throw invalidArgument(`The sampler's ${where} must hold one label per row (${batch.rows}).`);
+  }
+}
+
+/**
+ * Runs `fn`; a tfjs "kernel not registered" error (e.g. no Conv2DBackpropFilter on
+ * wasm) becomes an UNSUPPORTED SimkitError that says what to do instead.
+ */
+function missingKernelToUnsupported<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const missing = /Kernel '([^']+)' not registered for backend '([^']+)'/.exec(message);
+    if (missing === null) throw cause;
+    throw new SimkitError(
+      'UNSUPPORTED',
+      `The '${missing[2]}' backend has no '${missing[1]}' kernel, which training this model needs. Freeze that layer (trainable: false), use Dense layers instead, or train on the cpu backend or tfjs-node.`,
+      { cause, details: { kernel: missing[1], backend: missing[2] } },
+    );
+  }
+}
+
+/**
+ * Trains `model` with a metric-learning loss on batches from `sampler`: for every
+ * step, `optimizer.minimize(() => loss.call(y, model(x)))` on the model's trainable
+ * weights, with every intermediate tensor released. Runs on any tfjs backend the
+ * model's layers can differentiate on (the wasm backend has no gradient for conv
+ * filters, so train MLPs there). Reports each step through `onProgress` and returns
+ * the loss history.
+ *
+ * @throws SimkitError INVALID_ARGUMENT for bad options, a model without trainable
+ *   weights or a loss that is not finite (lower the learning rate); DIMENSION_MISMATCH
+ *   when a batch does not fit the model input; UNSUPPORTED when the backend lacks a
+ *   gradient kernel the model needs (a trainable convolution on wasm)
+ */
+export async function trainSimilarityModel(
+  model: LayersModel,
+  sampler: BatchSource,
+  options: TrainOptions,
+): Promise<TrainHistory> {
+  checkModel(model);
+  checkSource(sampler);
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument(`trainSimilarityModel options must be an object { loss, ... }; got ${describe(options)}.`);
+  }
+  const { loss, optimizer, learningRate = 0.001, epochs = 1, outputIndex = 0, onProgress } = options;
+  if (loss === null || typeof loss !== 'object' || typeof loss.call !== 'function') {
+    throw invalidArgument(
+      `options.loss must be a metric loss with call(labels, embeddings), e.g. new MultiSimilarityLoss(); got ${describe(loss)}.`,
+    );
+  }
+  if (optimizer !== undefined && (optimizer === null || typeof optimizer.minimize !== 'function')) {
+    throw invalidArgument(
+      `options.optimizer must be a tfjs optimizer, e.g. tf.train.adam(1e-3); got ${describe(optimizer)}.`,
+    );
+  }
+  if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate <= 0) {
+    throw invalidArgument(`learningRate must be a finite number > 0; got ${describe(learningRate)}.`);
+  }
+  assertPositiveInteger(epochs, 'epochs');
+  const steps = options.stepsPerEpoch ?? sampler.stepsPerEpoch;
+  assertPositiveInteger(steps, 'stepsPerEpoch');
+  if (steps > sampler.stepsPerEpoch) {
+    throw invalidArgument(
+      `stepsPerEpoch is ${steps} but the sampler makes ${sampler.stepsPerEpoch} batches per epoch; raise the sampler's stepsPerEpoch.`,
+    );
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw invalidArgument(`onProgress must be a function; got ${describe(onProgress)}.`);
+  }
+  const outputs = model.outputs.length;
+  if (!Number.isInteger(outputIndex) || outputIndex < 0 || outputIndex >= outputs) {
+    throw invalidArgument(
+      `outputIndex must be an integer from 0 to ${outputs - 1} (the model has ${outputs} output(s)); got ${describe(outputIndex)}.`,
+    );
+  }
+  const shape = inputShape(model);
+  const rowSize = shape.reduce((a, b) => a * b, 1);
+  // A LayerVariable's read() hands back its tf.Variable, typed as a plain Tensor.
+  const weights = model.trainableWeights.map((w) => w.read() as Variable);
+  if (weights.length === 0) {
+    throw invalidArgument('The model has no trainable weights; unfreeze a layer (layer.trainable = true) to train it.');
+  }
+
+  const opt = optimizer ?? train.adam(learningRate);
+  const total = epochs * steps;
+  const history: number[] = [];
+  const epochLoss: number[] = [];
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      let sum = 0;
+      for (let step = 0; step < steps; step++) {
+        const batch = sampler.getBatch(step, epoch);
+        checkBatch(batch, rowSize, epoch, step);
+        const labels = batch.y;
+        const cost = missingKernelToUnsupported(() =>
+          tidy(() => {
+            const x = tensor(batch.x, [batch.rows, ...shape], 'float32');
+            const value = opt.minimize(
+              () => {
+                const out = model.apply(x, { training: true });
+                const head = Array.isArray(out) ? out[outputIndex] : out;
+                if (!(head instanceof Tensor) || head.rank !== 2) {
+                  throw invalidArgument(
+                    `Model output ${outputIndex} must be a (batch, size) embedding tensor; add a Flatten or Dense layer.`,
+                  );
+                }
+                return loss.call(labels, head as Tensor2D);
+              },
+              true,
+              weights,
+            );
+            if (value === null) throw invalidArgument('The optimizer returned no loss value; pass a tfjs optimizer.');
+            return value;
+          }),
+        );
+        let value: number;
+        try {
+          value = (await cost.data())[0] as number;
+        } finally {
+          cost.dispose();
+        }
+        if (!Number.isFinite(value)) {
+          throw invalidArgument(
+            `The loss became ${value} at step ${step} of epoch ${epoch}; lower the learning rate or check the inputs for NaN.`,
+            { epoch, step },
+          );
+        }
+        history.push(value);
+        sum += value;
+        onProgress?.({ task: 'train', epoch, step, loss: value, done: epoch * steps + step + 1, total });
+      }
+      epochLoss.push(sum / steps);
+    }
+  } finally {
+    if (optimizer === undefined) opt.dispose();
+  }
+  return { loss: history, epochLoss };
+}
