@@ -10,6 +10,12 @@ export interface Architecture {
   readonly stemKernel: number;
   /** Max-pooling window after the fixed convolution. */
   readonly stemPool: number;
+  /**
+   * Filters of each trained 3×3 ReLU convolution (each followed by a 2×2 max-pool),
+   * in order; empty for none. Training them on wasm needs the filter gradient that
+   * `selectBackend` registers (`registerWasmConvGradients`).
+   */
+  readonly convFilters: readonly number[];
   /** Units of each hidden ReLU layer of the MLP. */
   readonly hidden: readonly number[];
   /** Size of the L2-normalised embedding. */
@@ -26,8 +32,10 @@ export interface Architecture {
 export function buildModel(arch: Architecture, seed: number): LayersModel {
   const digits = input({ shape: [IMAGE_SIZE], name: 'digit' });
   let h: SymbolicTensor = digits;
-  if (arch.stemFilters > 0) {
+  if (arch.stemFilters > 0 || arch.convFilters.length > 0) {
     h = layers.reshape({ targetShape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: 'image' }).apply(h) as SymbolicTensor;
+  }
+  if (arch.stemFilters > 0) {
     h = layers
       .conv2d({
         filters: arch.stemFilters,
@@ -39,6 +47,20 @@ export function buildModel(arch: Architecture, seed: number): LayersModel {
       })
       .apply(h) as SymbolicTensor;
     h = layers.maxPooling2d({ poolSize: arch.stemPool, name: 'pool' }).apply(h) as SymbolicTensor;
+  }
+  arch.convFilters.forEach((filters, i) => {
+    h = layers
+      .conv2d({
+        filters,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: initializers.glorotUniform({ seed: seed + 50 + i }),
+        name: `conv_${i + 1}`,
+      })
+      .apply(h) as SymbolicTensor;
+    h = layers.maxPooling2d({ poolSize: 2, name: `conv_pool_${i + 1}` }).apply(h) as SymbolicTensor;
+  });
+  if (arch.stemFilters > 0 || arch.convFilters.length > 0) {
     h = layers.flatten({ name: 'flatten' }).apply(h) as SymbolicTensor;
   }
   arch.hidden.forEach((units, i) => {

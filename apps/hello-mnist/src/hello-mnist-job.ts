@@ -55,7 +55,7 @@ export const defaultSettings: JobSettings = {
   indexPerClass: 20,
   calibrationSize: 1000,
   testSize: 1000,
-  architecture: { stemFilters: 96, stemKernel: 5, stemPool: 4, hidden: [256], embeddingSize: 128 },
+  architecture: { stemFilters: 96, stemKernel: 5, stemPool: 4, convFilters: [], hidden: [256], embeddingSize: 128 },
   augment: { maxShift: 2, maxRotation: 10, maxScale: 0.1 },
   backend: 'wasm',
   outDir: 'output',

@@ -305,6 +305,7 @@ export function describeArchitecture(s: JobResult['settings']): string {
   const parts: string[] = [];
   if (a.stemFilters > 0)
     parts.push(`fixed conv ${a.stemFilters}×${a.stemKernel}×${a.stemKernel}`, `max-pool ${a.stemPool}`);
+  for (const f of a.convFilters) parts.push(`conv 3×3 ${f} relu`, 'max-pool 2');
   for (const h of a.hidden) parts.push(`dense ${h} relu`);
   parts.push(`MetricEmbedding ${a.embeddingSize}`);
   return parts.join(' → ');

@@ -25,6 +25,14 @@ describe('parseArgs', () => {
     ]);
   });
 
+  it('reads --conv as trained conv layers that replace the fixed conv', () => {
+    const a = settings(['--conv', '16,32']).architecture;
+    expect([a.stemFilters, a.convFilters, a.hidden]).toEqual([0, [16, 32], defaultSettings.architecture.hidden]);
+    expect(() => parseArgs(['--conv', '16,x'], '/out')).toThrow(/filter counts/);
+    expect(() => parseArgs(['--conv', '0'], '/out')).toThrow(/filter counts/);
+    expect(() => parseArgs(['--conv'], '/out')).toThrow(/filter counts/);
+  });
+
   it('ignores the bare -- that pnpm passes through', () => {
     expect(settings(['--', '--epochs', '2']).epochs).toBe(2);
   });

@@ -27,6 +27,7 @@ export {
   type BackendName,
   type SelectBackendOptions,
 } from './select-backend.js';
+export { registerWasmConvGradients } from './wasm-conv-gradients.js';
 export { consoleReporter } from './console-reporter.js';
 export type { Reporter, SummaryRow } from './reporter.js';
 export {

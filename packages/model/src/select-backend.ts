@@ -1,5 +1,6 @@
 import { type Logger, SimkitError, describe, silentLogger } from '@simkit/core';
 import { getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
+import { registerWasmConvGradients } from './wasm-conv-gradients.js';
 
 /** The TensorFlow.js backends simkit knows how to start, fastest first. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -64,8 +65,9 @@ async function configureWasm(module: unknown, wasmPaths: string | undefined): Pr
 /**
  * Picks the TensorFlow.js backend at start-up: `@tensorflow/tfjs-node` when it can be
  * imported, else `@tensorflow/tfjs-backend-wasm`, else `@tensorflow/tfjs-backend-cpu`
- * (`prefer` moves one to the front). Returns the name of the backend now in use and
- * reports it through `logger`. Throws UNSUPPORTED when none can start.
+ * (`prefer` moves one to the front). When it picks wasm it also calls
+ * `registerWasmConvGradients()`, so that convolution filters can be trained there.
+ * Returns the name of the backend now in use and reports it through `logger`. Throws UNSUPPORTED when none can start.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendName> {
   if (options === null || typeof options !== 'object') {
@@ -86,6 +88,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       if (backend === 'wasm') await configureWasm(module, options.wasmPaths);
       if (!(await setBackend(backend))) throw new Error('the backend failed to initialise');
       await ready();
+      // wasm lacks a conv filter gradient; add the composed one so conv layers train.
+      if (backend === 'wasm') registerWasmConvGradients();
       const active = getBackend();
       logger.log('info', `Using the TensorFlow.js '${active}' backend.`, { backend: active, skipped });
       return backend;

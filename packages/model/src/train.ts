@@ -130,7 +130,7 @@ function checkBatch(batch: TrainingBatch, rowSize: number, epoch: number, step: 
 }
 
 /**
- * Runs `fn`; a tfjs "kernel not registered" error (e.g. no Conv2DBackpropFilter on
+ * Runs `fn`; a tfjs "kernel not registered" error (e.g. no depthwise-conv gradient on
  * wasm) becomes an UNSUPPORTED SimkitError that says what to do instead.
  */
 function missingKernelToUnsupported<T>(fn: () => T): T {
@@ -152,8 +152,8 @@ function missingKernelToUnsupported<T>(fn: () => T): T {
  * Trains `model` with a metric-learning loss on batches from `sampler`: for every
  * step, `optimizer.minimize(() => loss.call(y, model(x)))` on the model's trainable
  * weights, with every intermediate tensor released. Runs on any tfjs backend the
- * model's layers can differentiate on (the wasm backend has no gradient for conv
- * filters, so train MLPs there). Reports each step through `onProgress` and returns
+ * model's layers can differentiate on (on wasm, conv filters train once
+ * `registerWasmConvGradients()` has run — `selectBackend` does it; depthwise convs do not). Reports each step through `onProgress` and returns
  * the loss history.
  *
  * @throws SimkitError INVALID_ARGUMENT for bad options, a model without trainable

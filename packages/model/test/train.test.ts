@@ -193,16 +193,18 @@ describe('trainSimilarityModel on the wasm backend', () => {
     expect(history.epochLoss[2] as number).toBeLessThan((history.epochLoss[0] as number) * 0.5);
   });
 
-  it('says UNSUPPORTED, naming the kernel, for a trainable convolution', async () => {
-    // Each example becomes a 1 × 3 one-channel image; a 1 × 1 convolution with 2 filters gives 6 values.
+  it('says UNSUPPORTED, naming the kernel, for a trainable depthwise convolution', async () => {
+    // selectBackend registers a conv2d filter gradient for wasm, but wasm still has no
+    // depthwise one. Each example becomes a 1 × 3 one-channel image; a 1 × 1 depthwise
+    // convolution keeps 1 channel, so 3 values come out.
     const conv = sequential({
       layers: [
         layers.reshape({ targetShape: [1, 3, 1], inputShape: [3] }),
-        layers.conv2d({ filters: 2, kernelSize: 1 }),
+        layers.depthwiseConv2d({ kernelSize: 1 }),
         layers.flatten(),
       ],
     });
     const err = await expectCode(() => trainSimilarityModel(conv, twoBlobs(), { loss: pairLoss }), 'UNSUPPORTED');
-    expect(err.message).toContain('Conv2DBackpropFilter');
+    expect(err.message).toContain('DepthwiseConv2dNativeBackpropFilter');
   });
 });
