@@ -117,13 +117,17 @@ export function dotProductKernel(
   // Pairs outside the blocks: the odd last key of each query block, then the last rows % 4 queries.
   for (let i = 0; i < rows; i++) {
     for (let j = i < blockRows ? blockCols : 0; j < cols; j++) {
-      let s = 0;
-      const qo = i * dim;
-      const ko = j * dim;
-      for (let t = 0; t < dim; t++) s += (queries[qo + t] as number) * (keys[ko + t] as number);
+      const s = dotAt(queries, i * dim, keys, j * dim, dim);
       guard += s;
       out[i * cols + j] = s;
     }
   }
   return guard;
+}
+
+/** Dot product of `dim` values of `a` from `ao` and of `b` from `bo`, in float64, summed in index order. */
+export function dotAt(a: Float32Array, ao: number, b: Float32Array, bo: number, dim: number): number {
+  let s = 0;
+  for (let t = 0; t < dim; t++) s += (a[ao + t] as number) * (b[bo + t] as number);
+  return s;
 }

@@ -1,7 +1,8 @@
 import type { ComponentConfig, Distance } from '@simkit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { BaseDistance, distanceOfClass } from './base-distance.js';
-import { dotAt, oneMinusDotKernel } from './dot-kernel.js';
+import { oneMinusDotKernel } from './dot-kernel.js';
+import { dotAt } from './dot-products.js';
 import { pairwiseOp } from './tensor-pairwise.js';
 
 /**
