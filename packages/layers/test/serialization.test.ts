@@ -1,7 +1,13 @@
 import { type Tensor, io, tensor2d, tensor3d, tensor4d } from '@tensorflow/tfjs-core';
 import { type LayersModel, layers, loadLayersModel, sequential } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GeneralizedMeanPooling1D, GeneralizedMeanPooling2D, MetricEmbedding } from '../src/index.js';
+import {
+  GeneralizedMeanPooling1D,
+  GeneralizedMeanPooling2D,
+  MetricEmbedding,
+  MomentDeskew,
+  UnitNormalization,
+} from '../src/index.js';
 import { useCpu } from './setup-backend.js';
 
 beforeAll(useCpu);
@@ -52,6 +58,22 @@ describe('saving a model that contains the simkit layers', () => {
     });
     const { loaded } = await roundTrip(model);
     expect((loaded.layers[0] as GeneralizedMeanPooling1D).p).toBe(Infinity);
+  });
+  it('reloads MomentDeskew and UnitNormalization, which have no weights', async () => {
+    const model = sequential({
+      layers: [new MomentDeskew({ inputShape: [5, 5, 1] }), layers.flatten(), new UnitNormalization({ name: 'unit' })],
+    });
+    // A single pixel at (1, 1): deskewed to the centre (2, 2), flattened to position 12, unit length.
+    const x = tensor4d(
+      Array.from({ length: 25 }, (_, i) => (i === 6 ? 3 : 0)),
+      [1, 5, 5, 1],
+    );
+    const { loaded, artifacts } = await roundTrip(model);
+    const topology = JSON.stringify(artifacts.modelTopology);
+    expect(topology).toContain('"class_name":"MomentDeskew"');
+    expect(topology).toContain('"class_name":"UnitNormalization"');
+    const out = Array.from((loaded.predict(x) as Tensor).dataSync());
+    expect(out).toEqual(Array.from({ length: 25 }, (_, i) => (i === 12 ? 1 : 0)));
   });
 });
 
