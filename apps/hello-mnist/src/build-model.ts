@@ -1,9 +1,15 @@
-import { MetricEmbedding } from '@simkit/layers';
+import { MetricEmbedding, MomentDeskew, UnitNormalization } from '@simkit/layers';
 import { type LayersModel, type SymbolicTensor, initializers, input, layers, model } from '@tensorflow/tfjs-layers';
 import { IMAGE_SIDE, IMAGE_SIZE } from './mnist-data.js';
 
 /** The embedding network's shape. */
 export interface Architecture {
+  /**
+   * Straighten and centre each digit (`MomentDeskew`) before anything else sees it.
+   * A class-independent normalisation: it helps the classes never trained on as much
+   * as the trained ones.
+   */
+  readonly deskew: boolean;
   /** Filters of the fixed (untrained) convolution in front of the MLP; 0 for none. */
   readonly stemFilters: number;
   /** Kernel side of the fixed convolution. */
@@ -18,23 +24,58 @@ export interface Architecture {
   readonly convFilters: readonly number[];
   /** Units of each hidden ReLU layer of the MLP. */
   readonly hidden: readonly number[];
-  /** Size of the L2-normalised embedding. */
+  /** Size of the L2-normalised learned embedding. */
   readonly embeddingSize: number;
+  /**
+   * Share of the cosine similarity that comes from the (deskewed) pixels themselves,
+   * from 0 (none: the learned embedding alone) to below 1. The model's output is
+   * `[√(1−w)·learned, √w·pixels/‖pixels‖]`, a unit vector whose cosine similarity
+   * between two digits is `(1−w)·cos(learned) + w·cos(pixels)`.
+   */
+  readonly pixelWeight: number;
+  /**
+   * Side of the mean filter (stride 1, same size out) that softens the pixels before
+   * they join the embedding, so strokes a pixel apart still overlap; 1 for none.
+   */
+  readonly pixelBlur: number;
+}
+
+/** The model to index with, and the part of it that training fits. */
+export interface EmbeddingNetwork {
+  /** Digits in, the final unit-length embedding out: what the similarity model indexes. */
+  readonly model: LayersModel;
+  /**
+   * Digits in, the learned embedding out (`metric_embedding`): the part the loss is
+   * applied to. It shares its layers with `model`, so training it trains `model`.
+   * Equal to `model` when `pixelWeight` is 0.
+   */
+  readonly trained: LayersModel;
+}
+
+function checkArchitecture(arch: Architecture): void {
+  if (!(arch.pixelWeight >= 0 && arch.pixelWeight < 1)) {
+    throw new RangeError(`pixelWeight must be in [0, 1); got ${arch.pixelWeight}.`);
+  }
+  if (!Number.isInteger(arch.pixelBlur) || arch.pixelBlur < 1) {
+    throw new RangeError(`pixelBlur must be an integer ≥ 1; got ${arch.pixelBlur}.`);
+  }
 }
 
 /**
- * The embedding model: a flat 784-value digit in, an L2-normalised embedding out
- * (`MetricEmbedding`). Every trainable layer is Dense: the wasm backend cannot
- * compute gradients for convolution filters, so the optional convolution in front
- * keeps the random filters it was seeded with and is never trained (needing no
- * such gradient); it gives the MLP small, shift-tolerant stroke detectors.
+ * The embedding network: a flat 784-value digit in, an L2-normalised embedding out.
+ * Optionally deskewed first; then an optional fixed random convolution (untrained:
+ * small shift-tolerant stroke detectors), optional trained convolutions, Dense ReLU
+ * layers and a `MetricEmbedding`; optionally joined by the unit-length (deskewed,
+ * softened) pixels, weighted by `pixelWeight`.
  */
-export function buildModel(arch: Architecture, seed: number): LayersModel {
+export function buildModel(arch: Architecture, seed: number): EmbeddingNetwork {
+  checkArchitecture(arch);
   const digits = input({ shape: [IMAGE_SIZE], name: 'digit' });
-  let h: SymbolicTensor = digits;
-  if (arch.stemFilters > 0 || arch.convFilters.length > 0) {
-    h = layers.reshape({ targetShape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: 'image' }).apply(h) as SymbolicTensor;
-  }
+  let image: SymbolicTensor = layers
+    .reshape({ targetShape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: 'image' })
+    .apply(digits) as SymbolicTensor;
+  if (arch.deskew) image = new MomentDeskew({ name: 'deskew' }).apply(image) as SymbolicTensor;
+  let h = image;
   if (arch.stemFilters > 0) {
     h = layers
       .conv2d({
@@ -60,9 +101,7 @@ export function buildModel(arch: Architecture, seed: number): LayersModel {
       .apply(h) as SymbolicTensor;
     h = layers.maxPooling2d({ poolSize: 2, name: `conv_pool_${i + 1}` }).apply(h) as SymbolicTensor;
   });
-  if (arch.stemFilters > 0 || arch.convFilters.length > 0) {
-    h = layers.flatten({ name: 'flatten' }).apply(h) as SymbolicTensor;
-  }
+  h = layers.flatten({ name: 'flatten' }).apply(h) as SymbolicTensor;
   arch.hidden.forEach((units, i) => {
     h = layers
       .dense({
@@ -73,10 +112,33 @@ export function buildModel(arch: Architecture, seed: number): LayersModel {
       })
       .apply(h) as SymbolicTensor;
   });
-  const embedding = new MetricEmbedding({
+  const learned = new MetricEmbedding({
     units: arch.embeddingSize,
     kernelInitializer: initializers.glorotUniform({ seed: seed + 100 }),
     name: 'metric_embedding',
   }).apply(h) as SymbolicTensor;
-  return model({ inputs: digits, outputs: embedding, name: 'hello_mnist' });
+  if (arch.pixelWeight === 0) {
+    const net = model({ inputs: digits, outputs: learned, name: 'hello_mnist' });
+    return { model: net, trained: net };
+  }
+  const soft =
+    arch.pixelBlur > 1
+      ? (layers
+          .averagePooling2d({ poolSize: arch.pixelBlur, strides: 1, padding: 'same', name: 'pixel_blur' })
+          .apply(image) as SymbolicTensor)
+      : image;
+  const flatPixels = layers.flatten({ name: 'pixels' }).apply(soft) as SymbolicTensor;
+  const pixels = new UnitNormalization({ name: 'unit_pixels' }).apply(flatPixels) as SymbolicTensor;
+  const share = (name: string, weight: number, t: SymbolicTensor) =>
+    layers.rescaling({ scale: Math.sqrt(weight), name }).apply(t) as SymbolicTensor;
+  const joined = layers
+    .concatenate({ name: 'embedding' })
+    .apply([
+      share('learned_share', 1 - arch.pixelWeight, learned),
+      share('pixel_share', arch.pixelWeight, pixels),
+    ]) as SymbolicTensor;
+  return {
+    model: model({ inputs: digits, outputs: joined, name: 'hello_mnist' }),
+    trained: model({ inputs: digits, outputs: learned, name: 'hello_mnist_learned' }),
+  };
 }

@@ -48,14 +48,24 @@ export interface JobSettings {
 export const defaultSettings: JobSettings = {
   seed: 0,
   epochs: 1,
-  stepsPerEpoch: 1000,
+  stepsPerEpoch: 300,
   learningRate: 0.0005,
   trainClasses: 6,
   examplesPerClassPerBatch: 10,
   indexPerClass: 20,
   calibrationSize: 1000,
   testSize: 1000,
-  architecture: { stemFilters: 96, stemKernel: 5, stemPool: 4, convFilters: [], hidden: [256], embeddingSize: 128 },
+  architecture: {
+    deskew: true,
+    stemFilters: 96,
+    stemKernel: 5,
+    stemPool: 4,
+    convFilters: [],
+    hidden: [256],
+    embeddingSize: 128,
+    pixelWeight: 0.4,
+    pixelBlur: 3,
+  },
   augment: { maxShift: 2, maxRotation: 10, maxScale: 0.1 },
   backend: 'wasm',
   outDir: 'output',
@@ -138,7 +148,7 @@ export async function runJob(settings: JobSettings, hooks: JobHooks = {}): Promi
   lap('data');
 
   const loss = new MultiSimilarityLoss({ distance: 'cosine' });
-  const net = buildModel(settings.architecture, settings.seed);
+  const { model: net, trained } = buildModel(settings.architecture, settings.seed);
   const sim = new SimilarityModel(net, { onProgress });
   sim.createIndex({ distance: loss.distance.name });
   const sampler = new MultiShotMemorySampler({
@@ -154,7 +164,7 @@ export async function runJob(settings: JobSettings, hooks: JobHooks = {}): Promi
   log(
     `Training: ${settings.epochs} epoch(s) × ${settings.stepsPerEpoch} steps, batches of ${sampler.batchSize} (${trainClasses.length} classes × ${settings.examplesPerClassPerBatch}), ${loss.name}, adam ${settings.learningRate}`,
   );
-  const history = await trainSimilarityModel(net, source, {
+  const history = await trainSimilarityModel(trained, source, {
     loss,
     learningRate: settings.learningRate,
     epochs: settings.epochs,

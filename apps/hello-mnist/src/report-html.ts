@@ -299,14 +299,21 @@ ${table(
 `;
 }
 
-/** The model in one line, e.g. `fixed conv 16×5×5 → max-pool 3 → dense 256 → MetricEmbedding 128`. */
+/**
+ * The model in one line, e.g. `deskew → fixed conv 96×5×5 → max-pool 4 → dense 256 relu →
+ * MetricEmbedding 128, joined with the deskewed pixels, mean-filtered 3×3 (40% of the cosine)`.
+ */
 export function describeArchitecture(s: JobResult['settings']): string {
   const a = s.architecture;
   const parts: string[] = [];
+  if (a.deskew) parts.push('deskew');
   if (a.stemFilters > 0)
     parts.push(`fixed conv ${a.stemFilters}×${a.stemKernel}×${a.stemKernel}`, `max-pool ${a.stemPool}`);
   for (const f of a.convFilters) parts.push(`conv 3×3 ${f} relu`, 'max-pool 2');
   for (const h of a.hidden) parts.push(`dense ${h} relu`);
   parts.push(`MetricEmbedding ${a.embeddingSize}`);
-  return parts.join(' → ');
+  const chain = parts.join(' → ');
+  if (a.pixelWeight === 0) return chain;
+  const pixels = `the ${a.deskew ? 'deskewed ' : ''}pixels${a.pixelBlur > 1 ? `, mean-filtered ${a.pixelBlur}×${a.pixelBlur}` : ''}`;
+  return `${chain}, joined with ${pixels} (${Math.round(a.pixelWeight * 100)}% of the cosine)`;
 }
