@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Sums the vitest JSON reports of every workspace package and prints one line: "N passed, N failed".
+// Sums the vitest JSON reports of every workspace package and ends with one line: "N passed, N failed".
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,5 +30,7 @@ for (const group of ['packages', 'apps']) {
 // A package whose tests did not run at all counts as one failure, so it cannot hide.
 failed += missing.length;
 if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (skipped > 0) console.log(`${skipped} skipped (tests that need a tool this machine lacks, e.g. NumPy)`);
+// The last line is exactly "N passed, N failed".
+console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
