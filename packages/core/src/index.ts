@@ -27,3 +27,4 @@ export type { LabelsInput, Store, StoreRecord, StoreSupports } from './store.js'
 export { checkData, checkLabels, type CheckedLabels } from './records.js';
 export { checkAddInput, checkLookupInput, unsupported } from './checks.js';
 export { clusteredVectors, randomVectors, seededRandom } from './random.js';
+export { nodeFiles, type NodeFiles } from './node-files.js';

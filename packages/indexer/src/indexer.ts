@@ -1,5 +1,3 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import {
   type ClassificationMetric,
   CLASSIFICATION_METRIC_CONFIG_VERSION,
@@ -29,6 +27,7 @@ import {
   noProgress,
   silentLogger,
   toBatch,
+  nodeFiles,
 } from '@simkit/core';
 import { resolveDistance } from '@simkit/distances';
 import {
@@ -408,6 +407,9 @@ export class Indexer {
    */
   async save(dir: string): Promise<void> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('save(dir) needs a directory path.');
+    const { fs, path } = await nodeFiles();
+    const { mkdir, rename, rm, stat, writeFile } = fs;
+    const { basename, dirname, join } = path;
     const parent = dirname(dir);
     await mkdir(parent, { recursive: true });
     const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
@@ -437,9 +439,11 @@ export class Indexer {
    */
   static async load(dir: string, registry: Registry = {}): Promise<Indexer> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('Indexer.load(dir) needs a directory path.');
+    const { fs, path } = await nodeFiles();
+    const { join } = path;
     let text: string;
     try {
-      text = await readFile(join(dir, METADATA_FILE), 'utf8');
+      text = await fs.readFile(join(dir, METADATA_FILE), 'utf8');
     } catch (cause) {
       throw new SimkitError(
         'CORRUPT_INDEX',

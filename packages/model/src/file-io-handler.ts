@@ -1,6 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, normalize } from 'node:path';
-import { SimkitError, invalidArgument } from '@simkit/core';
+import { SimkitError, invalidArgument, nodeFiles } from '@simkit/core';
 import { io } from '@tensorflow/tfjs-core';
 
 /** File names written into the model directory. */
@@ -14,7 +12,7 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 /**
  * A tfjs IOHandler that saves a model as `model.json` + `weights.bin` in `dir`
  * (the format `tf.loadLayersModel('file://…')` of tfjs-node reads) and loads it back,
- * using only `node:fs`. In browsers use tfjs' own `indexeddb://` or `downloads://` URLs instead.
+ * using only `node:fs` (loaded on first use). In browsers use tfjs' own `indexeddb://` or `downloads://` URLs instead.
  */
 export function fileIOHandler(dir: string): io.IOHandler {
   if (typeof dir !== 'string' || dir.length === 0) {
@@ -28,7 +26,9 @@ export function fileIOHandler(dir: string): io.IOHandler {
           'Binary (GraphDef) model topologies cannot be saved to files here; save a LayersModel.',
         );
       }
-      await mkdir(dir, { recursive: true });
+      const { fs, path } = await nodeFiles();
+      const { join } = path;
+      await fs.mkdir(dir, { recursive: true });
       const weights = new Uint8Array(io.CompositeArrayBuffer.join(artifacts.weightData ?? []));
       const modelJson: io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
@@ -42,15 +42,17 @@ export function fileIOHandler(dir: string): io.IOHandler {
       if (artifacts.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
       if (artifacts.modelInitializer !== undefined) modelJson.modelInitializer = artifacts.modelInitializer;
       // Weights first: a model.json is only ever written next to complete weights.
-      await writeFile(join(dir, WEIGHTS_BIN), weights);
-      await writeFile(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      await fs.writeFile(join(dir, WEIGHTS_BIN), weights);
+      await fs.writeFile(join(dir, MODEL_JSON), JSON.stringify(modelJson));
       return { modelArtifactsInfo: io.getModelArtifactsInfoForJSON(artifacts) };
     },
 
     async load(): Promise<io.ModelArtifacts> {
+      const { fs, path } = await nodeFiles();
+      const { isAbsolute, join, normalize } = path;
       let text: string;
       try {
-        text = await readFile(join(dir, MODEL_JSON), 'utf8');
+        text = await fs.readFile(join(dir, MODEL_JSON), 'utf8');
       } catch (cause) {
         throw new SimkitError('CORRUPT_INDEX', `No ${MODEL_JSON} in '${dir}'. Pass the directory that save() wrote.`, {
           cause,
@@ -73,18 +75,18 @@ export function fileIOHandler(dir: string): io.IOHandler {
       return io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const parts: ArrayBuffer[] = [];
         for (const group of manifest ?? []) {
-          for (const path of group.paths) {
-            const local = normalize(path);
+          for (const file of group.paths) {
+            const local = normalize(file);
             if (isAbsolute(local) || local.startsWith('..')) {
               throw new SimkitError(
                 'CORRUPT_INDEX',
-                `Weight file '${path}' points outside '${dir}'; refusing to read it.`,
+                `Weight file '${file}' points outside '${dir}'; refusing to read it.`,
               );
             }
             try {
-              parts.push(toArrayBuffer(await readFile(join(dir, local))));
+              parts.push(toArrayBuffer(await fs.readFile(join(dir, local))));
             } catch (cause) {
-              throw new SimkitError('CORRUPT_INDEX', `Weight file '${path}' is missing from '${dir}'.`, { cause });
+              throw new SimkitError('CORRUPT_INDEX', `Weight file '${file}' is missing from '${dir}'.`, { cause });
             }
           }
         }

@@ -1,5 +1,3 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   type Distance,
   type EmbeddingBatch,
@@ -15,6 +13,7 @@ import {
   invalidArgument,
   noProgress,
   silentLogger,
+  nodeFiles,
 } from '@simkit/core';
 import { Indexer, type Lookup, type MatchOptions } from '@simkit/indexer';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -411,7 +410,8 @@ export class SimilarityModel {
   async saveIndex(dir: string): Promise<void> {
     const indexer = this.requireIndex('saveIndex');
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('saveIndex(dir) needs a directory path.');
-    await indexer.save(join(dir, INDEX_DIR));
+    const { path } = await nodeFiles();
+    await indexer.save(path.join(dir, INDEX_DIR));
   }
 
   /**
@@ -420,7 +420,8 @@ export class SimilarityModel {
    */
   async loadIndex(dir: string, registry?: Registry): Promise<void> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('loadIndex(dir) needs a directory path.');
-    const indexer = await Indexer.load(join(dir, INDEX_DIR), registry);
+    const { path } = await nodeFiles();
+    const indexer = await Indexer.load(path.join(dir, INDEX_DIR), registry);
     const head = indexer.embeddingOutput ?? 0;
     if (head >= this.numOutputs) {
       throw new SimkitError(
@@ -480,13 +481,14 @@ export class SimilarityModel {
     }
     const similarity = new SimilarityModel(model, options);
     if (options.loadIndex === false) return similarity;
-    const metadata = join(dir, INDEX_DIR, 'index_metadata.json');
-    const hasIndex = await stat(metadata).then(
+    const { fs, path } = await nodeFiles();
+    const metadata = path.join(dir, INDEX_DIR, 'index_metadata.json');
+    const hasIndex = await fs.stat(metadata).then(
       () => true,
       () => false,
     );
     if (hasIndex) await similarity.loadIndex(dir, registry ?? options.registry);
-    else similarity.logger.log('info', `No index in '${join(dir, INDEX_DIR)}'; the model was loaded without one.`);
+    else similarity.logger.log('info', `No index in '${path.join(dir, INDEX_DIR)}'; the model was loaded without one.`);
     return similarity;
   }
 

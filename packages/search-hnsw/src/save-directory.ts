@@ -1,13 +1,7 @@
-import { SimkitError } from '@simkit/core';
+import { SimkitError, nodeFiles } from '@simkit/core';
 import { GRAPH_FILE, type HnswManifest, MANIFEST_FILE, parseManifest } from './manifest.js';
 
 /** Reading and writing a save directory in Node.js: `hnsw-search.json` plus `hnsw-graph.bin`. */
-
-// Loaded on first use so that the package also loads where there is no file system (browsers).
-async function fileSystem() {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  return { fs, join: path.join };
-}
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -19,7 +13,10 @@ function reason(error: unknown): string {
  * loading a graph that does not belong to it.
  */
 export async function writeSaveDirectory(dir: string, manifest: HnswManifest, graph: Uint8Array | null): Promise<void> {
-  const { fs, join } = await fileSystem();
+  const {
+    fs,
+    path: { join },
+  } = await nodeFiles();
   const suffix = `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   try {
     await fs.mkdir(dir, { recursive: true });
@@ -44,7 +41,10 @@ export async function writeSaveDirectory(dir: string, manifest: HnswManifest, gr
 
 /** Reads the manifest and, when it names one, the graph file; missing or unreadable files are CORRUPT_INDEX. */
 export async function readSaveDirectory(dir: string): Promise<{ manifest: HnswManifest; graph: Uint8Array | null }> {
-  const { fs, join } = await fileSystem();
+  const {
+    fs,
+    path: { join },
+  } = await nodeFiles();
   let text: string;
   try {
     text = await fs.readFile(join(dir, MANIFEST_FILE), 'utf8');

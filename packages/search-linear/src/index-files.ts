@@ -1,4 +1,4 @@
-import { SimkitError, invalidArgument } from '@simkit/core';
+import { SimkitError, invalidArgument, nodeFiles } from '@simkit/core';
 import { crc32 } from './crc32.js';
 import { float32FromLittleEndian, int32FromLittleEndian, toLittleEndian } from './little-endian.js';
 
@@ -26,19 +26,16 @@ interface Manifest {
   crc32: { vectors: number; ids: number };
 }
 
-// Loaded on first use so that the package also loads where there is no file system (browsers).
-async function fileSystem() {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  return { fs, join: path.join };
-}
-
 /**
  * Writes the manifest and the two little-endian binary files into `dir`. Each file is written
  * under a temporary name and renamed, data before manifest; checksums in the manifest make a
  * half-replaced directory fail to load rather than load wrong data.
  */
 export async function writeIndexFiles(dir: string, saved: SavedIndex): Promise<void> {
-  const { fs, join } = await fileSystem();
+  const {
+    fs,
+    path: { join },
+  } = await nodeFiles();
   const vectorBytes = toLittleEndian(saved.vectors);
   const idBytes = toLittleEndian(saved.ids);
   const manifest: Manifest = {
@@ -75,7 +72,10 @@ function corrupt(dir: string, problem: string, cause?: unknown): SimkitError {
 }
 
 async function readBytes(dir: string, name: string): Promise<Uint8Array> {
-  const { fs, join } = await fileSystem();
+  const {
+    fs,
+    path: { join },
+  } = await nodeFiles();
   try {
     return await fs.readFile(join(dir, name));
   } catch (cause) {

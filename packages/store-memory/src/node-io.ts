@@ -1,14 +1,8 @@
-import { SimkitError } from '@simkit/core';
+import { type NodeFiles, SimkitError, nodeFiles } from '@simkit/core';
 
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
-type Zlib = typeof import('node:zlib');
-
-/** The Node.js modules that saving and loading need. */
-export interface NodeIo {
-  readonly fs: Fs;
-  readonly path: Path;
-  readonly zlib: Zlib;
+/** The Node.js modules that saving and loading need: core's file modules plus zlib. */
+export interface NodeIo extends NodeFiles {
+  readonly zlib: typeof import('node:zlib');
 }
 
 let cached: Promise<NodeIo> | undefined;
@@ -18,13 +12,14 @@ let cached: Promise<NodeIo> | undefined;
  * of this package also runs in browsers; there, save/load fail with UNSUPPORTED.
  */
 export function nodeIo(): Promise<NodeIo> {
-  cached ??= Promise.all([import('node:fs/promises'), import('node:path'), import('node:zlib')]).then(
-    ([fs, path, zlib]) => ({ fs, path, zlib }),
+  cached ??= Promise.all([nodeFiles(), import('node:zlib')]).then(
+    ([files, zlib]) => ({ ...files, zlib }),
     (cause: unknown) => {
       cached = undefined;
+      if (SimkitError.isInstance(cause)) throw cause;
       throw new SimkitError(
         'UNSUPPORTED',
-        'Saving and loading files needs Node.js (node:fs); in a browser keep the records in memory or use @simkit/store-level.',
+        'Saving and loading files needs Node.js (node:zlib); in a browser keep the records in memory.',
         { cause },
       );
     },
