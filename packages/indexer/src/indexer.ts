@@ -27,6 +27,7 @@ import {
   noProgress,
   silentLogger,
   toBatch,
+  type NodeFiles,
   nodeFiles,
 } from '@simkit/core';
 import { resolveDistance } from '@simkit/distances';
@@ -404,14 +405,17 @@ export class Indexer {
    * Saves the index into `dir`: `index_metadata.json`, `store/` and `search/`.
    * Written to a sibling temp directory first and swapped in, so a failure never
    * leaves a half-written index (an existing index in `dir` is replaced only on success).
+   * `dir` must be new, empty, or an index saved before: saving replaces the whole
+   * directory, so a directory holding anything else (or a file) is refused with
+   * INVALID_ARGUMENT and left as it is.
    */
   async save(dir: string): Promise<void> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('save(dir) needs a directory path.');
     const { fs, path } = await nodeFiles();
-    const { mkdir, rename, rm, stat, writeFile } = fs;
+    const { mkdir, rename, rm, writeFile } = fs;
     const { basename, dirname, join } = path;
+    const exists = await checkSaveTarget(fs, dir);
     const parent = dirname(dir);
-    await mkdir(parent, { recursive: true });
     const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
     const old = join(parent, `.${basename(dir)}.old-${process.pid}-${Date.now()}`);
     try {
@@ -419,16 +423,17 @@ export class Indexer {
       await this.store.save(join(tmp, 'store'));
       await this.search.save(join(tmp, 'search'));
       await writeFile(join(tmp, METADATA_FILE), stringifyJson(this.metadata()));
-      const exists = await stat(dir).then(
-        () => true,
-        () => false,
-      );
       if (exists) await rename(dir, old);
       await rename(tmp, dir);
       if (exists) await rm(old, { recursive: true, force: true });
     } catch (error) {
-      await rm(tmp, { recursive: true, force: true });
-      throw error;
+      await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      if (SimkitError.isInstance(error)) throw error;
+      throw new SimkitError(
+        'INVALID_ARGUMENT',
+        `Could not save the index into '${dir}' (${error instanceof Error ? error.message : String(error)}); pass a path where a directory can be written.`,
+        { cause: error },
+      );
     }
   }
 
@@ -614,4 +619,35 @@ export class Indexer {
     const matrix = await this.lookupMatrix(b, k);
     return { queryLabels: checked.values, matrix };
   }
+}
+
+/**
+ * Whether `dir` exists, after checking that saving may replace it: it must be missing,
+ * an empty directory, or a directory holding a saved index. Anything else would be
+ * deleted by the swap, so it is refused.
+ */
+async function checkSaveTarget(fs: NodeFiles['fs'], dir: string): Promise<boolean> {
+  let names: string[];
+  try {
+    if (!(await fs.stat(dir)).isDirectory()) {
+      throw invalidArgument(`save: '${dir}' is a file; pass a directory path (new, empty, or an index saved before).`);
+    }
+    names = await fs.readdir(dir);
+  } catch (error) {
+    if (SimkitError.isInstance(error)) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    throw new SimkitError(
+      'INVALID_ARGUMENT',
+      `save: cannot use '${dir}' (${error instanceof Error ? error.message : String(error)}); pass a path where a directory can be written.`,
+      { cause: error },
+    );
+  }
+  if (names.length > 0 && !names.includes(METADATA_FILE)) {
+    const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
+    throw invalidArgument(
+      `save: '${dir}' holds other files (${shown}) and no ${METADATA_FILE}; saving replaces the whole directory, so pass a new or empty directory, or one an index was saved to before. Nothing was written.`,
+    );
+  }
+  return true;
 }

@@ -346,3 +346,41 @@ describe('Indexer — toDataFrame', () => {
     await expectCode(() => ix.toDataFrame(-1), 'INVALID_ARGUMENT');
   });
 });
+
+describe('Indexer — where save refuses to write', () => {
+  it('refuses a file, a directory holding other things, and a path below a file, and leaves them as they were', async () => {
+    await withTempDir(async (root) => {
+      const ix = new Indexer({ embeddingSize: 2, distance: 'euclidean' });
+      await ix.batchAdd([[1, 2]], [1]);
+      const file = join(root, 'notes.txt');
+      await writeFile(file, 'keep me');
+      await expectCode(() => ix.save(file), 'INVALID_ARGUMENT');
+      expect(await readFile(file, 'utf8')).toBe('keep me');
+
+      const project = join(root, 'project');
+      await mkdir(project);
+      await writeFile(join(project, 'main.ts'), 'keep me too');
+      const e = await expectCode(() => ix.save(project), 'INVALID_ARGUMENT');
+      expect(e.message).toContain('main.ts');
+      expect(await readFile(join(project, 'main.ts'), 'utf8')).toBe('keep me too');
+
+      await expectCode(() => ix.save(join(file, 'below')), 'INVALID_ARGUMENT');
+      const { readdir } = await import('node:fs/promises');
+      // Nothing else was written next to them (no temporary directories left behind).
+      expect((await readdir(root)).sort()).toEqual(['notes.txt', 'project']);
+    });
+  });
+
+  it('writes into a new or an empty directory', async () => {
+    await withTempDir(async (root) => {
+      const ix = new Indexer({ embeddingSize: 2, distance: 'euclidean' });
+      await ix.batchAdd([[1, 2]], [1]);
+      const empty = join(root, 'empty');
+      await mkdir(empty);
+      await ix.save(empty);
+      await ix.save(join(root, 'new', 'nested'));
+      expect((await Indexer.load(empty)).size()).toBe(1);
+      expect((await Indexer.load(join(root, 'new', 'nested'))).size()).toBe(1);
+    });
+  });
+});

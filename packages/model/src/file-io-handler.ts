@@ -28,7 +28,6 @@ export function fileIOHandler(dir: string): io.IOHandler {
       }
       const { fs, path } = await nodeFiles();
       const { join } = path;
-      await fs.mkdir(dir, { recursive: true });
       const weights = new Uint8Array(io.CompositeArrayBuffer.join(artifacts.weightData ?? []));
       const modelJson: io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
@@ -41,9 +40,18 @@ export function fileIOHandler(dir: string): io.IOHandler {
       if (artifacts.signature !== undefined) modelJson.signature = artifacts.signature;
       if (artifacts.userDefinedMetadata !== undefined) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
       if (artifacts.modelInitializer !== undefined) modelJson.modelInitializer = artifacts.modelInitializer;
-      // Weights first: a model.json is only ever written next to complete weights.
-      await fs.writeFile(join(dir, WEIGHTS_BIN), weights);
-      await fs.writeFile(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      try {
+        await fs.mkdir(dir, { recursive: true });
+        // Weights first: a model.json is only ever written next to complete weights.
+        await fs.writeFile(join(dir, WEIGHTS_BIN), weights);
+        await fs.writeFile(join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      } catch (cause) {
+        throw new SimkitError(
+          'INVALID_ARGUMENT',
+          `Could not save the model into '${dir}' (${cause instanceof Error ? cause.message : String(cause)}); pass a path where a directory can be written.`,
+          { cause },
+        );
+      }
       return { modelArtifactsInfo: io.getModelArtifactsInfoForJSON(artifacts) };
     },
 

@@ -30,6 +30,17 @@ describe('fileIOHandler', () => {
     });
   });
 
+  it('fails with INVALID_ARGUMENT, not a raw file-system error, where no directory can be written', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'a-file');
+      await writeFile(file, 'x');
+      const model = projectionModel();
+      await expectCode(() => model.save(fileIOHandler(file)), 'INVALID_ARGUMENT');
+      await expectCode(() => model.save(fileIOHandler(join(file, 'below'))), 'INVALID_ARGUMENT');
+      expect(await readFile(file, 'utf8')).toBe('x');
+    });
+  });
+
   it('fails with CORRUPT_INDEX on a missing or damaged model.json', async () => {
     await withTempDir(async (dir) => {
       await expectCode(() => fileIOHandler(dir).load?.(), 'CORRUPT_INDEX');

@@ -24,7 +24,9 @@ export async function probeLocation(location: string): Promise<LocationProbe> {
   try {
     isDirectory = (await stat(location)).isDirectory();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    if (code === 'ENOTDIR') return { kind: 'foreign', detail: 'a file in its path, where a directory must be' };
     throw error;
   }
   if (!isDirectory) return { kind: 'foreign', detail: 'a file, not a directory' };

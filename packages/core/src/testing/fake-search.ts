@@ -65,9 +65,15 @@ export class FakeSearch implements Search {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
     const rows = [...this.entries].map(([id, v]) => [id, Array.from(v)]);
-    await writeFile(join(dir, 'fake-search.json'), JSON.stringify({ dim: this.dim, rows }));
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'fake-search.json'), JSON.stringify({ dim: this.dim, rows }));
+    } catch (cause) {
+      throw new SimkitError('INVALID_ARGUMENT', `Could not save the fake search into ${dir}; pass a writable directory.`, {
+        cause,
+      });
+    }
   }
 
   async load(dir: string): Promise<void> {

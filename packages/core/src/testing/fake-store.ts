@@ -61,8 +61,14 @@ export class FakeStore implements Store {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'fake-store.json'), JSON.stringify({ dim: this.dim, nextId: this.nextId, rows: [...this.rows] }));
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'fake-store.json'), JSON.stringify({ dim: this.dim, nextId: this.nextId, rows: [...this.rows] }));
+    } catch (cause) {
+      throw new SimkitError('INVALID_ARGUMENT', `Could not save the fake store into ${dir}; pass a writable directory.`, {
+        cause,
+      });
+    }
   }
 
   async load(dir: string): Promise<void> {

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batch } from '../embeddings.js';
 import { SimkitError, type SimkitErrorCode } from '../errors.js';
@@ -206,6 +208,18 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       if (!s.supports.persistence) return;
       await withTempDir(async (dir) => {
         await expectCode(() => s.load(dir), 'CORRUPT_INDEX');
+      });
+    });
+
+    it('fails with INVALID_ARGUMENT, not a raw file-system error, when saving onto a file', async () => {
+      const s = await factory(2);
+      if (!s.supports.persistence) return;
+      await s.add([0], batch(Float32Array.from([1, 2]), 2));
+      await withTempDir(async (dir) => {
+        const file = join(dir, 'a-file');
+        await writeFile(file, 'not a directory');
+        await expectCode(() => s.save(file), 'INVALID_ARGUMENT');
+        await expectCode(() => s.save(join(file, 'below')), 'INVALID_ARGUMENT');
       });
     });
 

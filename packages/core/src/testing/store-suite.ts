@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batch } from '../embeddings.js';
 import type { Store, StoreRecord } from '../store.js';
@@ -152,6 +154,17 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
       use(async (s) => {
         await withTempDir(async (dir) => {
           await expectCode(() => s.load(dir), 'CORRUPT_INDEX');
+        });
+      }));
+
+    it('fails with INVALID_ARGUMENT, not a raw file-system error, when saving onto a file', () =>
+      use(async (s) => {
+        await s.add(batch(Float32Array.from([1, 2]), 2), [1]);
+        await withTempDir(async (dir) => {
+          const file = join(dir, 'a-file');
+          await writeFile(file, 'not a directory');
+          await expectCode(() => s.save(file), 'INVALID_ARGUMENT');
+          await expectCode(() => s.save(join(file, 'below')), 'INVALID_ARGUMENT');
         });
       }));
 
