@@ -1,12 +1,23 @@
-import { type ComponentConfig, type Distance, invalidArgument } from '@simkit/core';
+import { type ComponentConfig, type Distance, SimkitError, invalidArgument } from '@simkit/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import { type DistanceConfig, distanceConfig, distanceNameFromConfig } from './distance-config.js';
 import { checkBatch, checkVectorPair, nonFiniteError } from './input-checks.js';
-import { checkTensorPair } from './tensor-pairwise.js';
+
+/** A distance's differentiable [Q, D] × [K, D] → [Q, K] op, checks included. */
+export type TensorPairwise = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+// Filled by '@simkit/distances/tensor', the only module here that loads tfjs-core.
+const tensorOps = new Map<string, TensorPairwise>();
+
+/** Gives the distance named `name` its tensor op (called by '@simkit/distances/tensor'). */
+export function registerTensorPairwise(name: string, op: TensorPairwise): void {
+  tensorOps.set(name, op);
+}
 
 /**
  * What the six distances share: input checks, the finiteness check on kernel
- * results, and config. A subclass supplies its name and three kernels.
+ * results, and config. A subclass supplies its name and two Float32Array kernels;
+ * its tensor op comes from '@simkit/distances/tensor'.
  */
 export abstract class BaseDistance implements Distance<tf.Tensor2D> {
   abstract readonly name: string;
@@ -25,9 +36,21 @@ export abstract class BaseDistance implements Distance<tf.Tensor2D> {
     return shape.out;
   }
 
+  /**
+   * Differentiable pairwise distances between the rows of two tfjs tensors. Needs the
+   * tensor ops: `import '@simkit/distances/tensor'` once (it loads @tensorflow/tfjs-core);
+   * without it this fails with MISSING_COMPONENT.
+   */
   pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-    checkTensorPair(a, b, this.name);
-    return this.pairwiseChecked(a, b as tf.Tensor2D);
+    const op = tensorOps.get(this.name);
+    if (op === undefined) {
+      throw new SimkitError(
+        'MISSING_COMPONENT',
+        `${this.name}.pairwise needs the tensor ops: add \`import '@simkit/distances/tensor';\` once (it needs @tensorflow/tfjs-core installed).`,
+        { details: { package: '@simkit/distances/tensor' } },
+      );
+    }
+    return op(a, b);
   }
 
   toConfig(): DistanceConfig {
@@ -51,7 +74,6 @@ export abstract class BaseDistance implements Distance<tf.Tensor2D> {
     cols: number,
     out: Float32Array,
   ): number;
-  protected abstract pairwiseChecked(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D;
 
   /** Returns `sum` when finite; otherwise the inputs held NaN or Infinity and this throws. */
   protected checkedSum(sum: number, a: Float32Array, b: Float32Array): number {

@@ -1,9 +1,8 @@
 import type { ComponentConfig, Distance } from '@simkit/core';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { BaseDistance, distanceOfClass } from './base-distance.js';
 import { oneMinusDotKernel } from './dot-kernel.js';
 import { dotAt } from './dot-products.js';
-import { pairwiseOp } from './tensor-pairwise.js';
 
 /**
  * `1 − q·k` (hnswlib's `ip` space), so smaller is closer like every other distance.
@@ -23,18 +22,5 @@ export class InnerProductDistance extends BaseDistance implements Distance<tf.Te
 
   protected batchChecked(q: Float32Array, k: Float32Array, dim: number, rows: number, cols: number, out: Float32Array) {
     return oneMinusDotKernel(q, k, dim, rows, cols, out, false);
-  }
-
-  /** `1 − A·Bᵀ` with matMul on the backend; gradient −dy·B for A and −dyᵀ·A for B. */
-  protected pairwiseChecked(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-    return pairwiseOp(
-      a,
-      b,
-      (x, y) => tf.tidy(() => tf.sub(1, tf.matMul(x, y, false, true))),
-      (dy, sa, sb) => {
-        const g = tf.neg(dy);
-        return [tf.matMul(g, sb), tf.matMul(g, sa, true, false)];
-      },
-    );
   }
 }

@@ -1,4 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
+import '../src/tensor.js';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Registers the cpu backend; call from beforeAll in every file that builds tensors. */

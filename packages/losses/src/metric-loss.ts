@@ -7,6 +7,8 @@ import {
   invalidArgument,
 } from '@simkit/core';
 import { resolveDistance } from '@simkit/distances';
+// Registers the differentiable tfjs pairwise of every distance, which the losses use.
+import '@simkit/distances/tensor';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkEmbeddings, type LabelsLike, readLabels } from './loss-input.js';
 import { type PairMasks, pairMasks } from './pair-masks.js';
