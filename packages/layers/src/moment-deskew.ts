@@ -1,27 +1,5 @@
 import { SimkitError, describe } from '@simkit/core';
-import {
-  type Tensor,
-  type Tensor1D,
-  add,
-  cast,
-  clipByValue,
-  div,
-  floor,
-  gather,
-  greaterEqual,
-  lessEqual,
-  logicalAnd,
-  maximum,
-  mul,
-  range,
-  reshape,
-  serialization,
-  sub,
-  sum,
-  tidy,
-  where,
-  zerosLike,
-} from '@tensorflow/tfjs-core';
+import { type Tensor, serialization, tensor } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
 
 type LayerArgs = NonNullable<Parameters<typeof layers.flatten>[0]>;
@@ -42,8 +20,8 @@ const TINY = 1e-6;
  *
  * This is the classic deskewing of handwritten digits: a slant-free, centred digit
  * is much closer to others of its class, for any class, seen in training or not.
- * The layer has no weights; use it on a model's input (it passes no useful gradient
- * to the layers before it).
+ * The layer has no weights; use it on a model's input (it passes no gradient to the
+ * layers before it).
  */
 export class MomentDeskew extends layers.Layer {
   static className = 'MomentDeskew';
@@ -77,59 +55,76 @@ export class MomentDeskew extends layers.Layer {
   }
 
   override call(inputs: Tensor | Tensor[], _kwargs: LayerKwargs): Tensor {
-    return tidy(() => {
-      const x = Array.isArray(inputs) ? (inputs[0] as Tensor) : inputs;
-      this.checkShape(x.shape);
-      const [n, h, w, c] = x.shape as [number, number, number, number];
-      const pixels = h * w;
-      // Moments of the channel sum, per image.
-      const mass = reshape(sum(x, 3), [n, h, w]);
-      const xs = reshape(range(0, w), [1, 1, w]);
-      const ys = reshape(range(0, h), [1, h, 1]);
-      const m = maximum(sum(mass, [1, 2]), TINY);
-      const cx = reshape(div(sum(mul(mass, xs), [1, 2]), m), [n, 1, 1]);
-      const cy = reshape(div(sum(mul(mass, ys), [1, 2]), m), [n, 1, 1]);
-      const dx = sub(xs, cx);
-      const dy = sub(ys, cy);
-      const mu11 = sum(mul(mass, mul(dx, dy)), [1, 2]);
-      const mu02 = sum(mul(mass, mul(dy, dy)), [1, 2]);
-      const alpha = reshape(div(mu11, maximum(mu02, TINY)), [n, 1, 1]);
-      const midX = (w - 1) / 2;
-      const midY = (h - 1) / 2;
-      // Where each output pixel reads from: (n, h, w) source coordinates.
-      const sx = add(add(xs, sub(cx, midX)), mul(alpha, sub(ys, midY)));
-      const sy = add(ys, sub(cy, midY));
-      const x0 = floor(sx);
-      const y0 = floor(sy);
-      const fx = sub(sx, x0);
-      const fy = sub(sy, y0);
-      const flat = reshape(x, [n * pixels, c]);
-      const base = reshape(mul(range(0, n), pixels), [n, 1, 1]);
-      const corner = (xi: Tensor, yi: Tensor, weight: Tensor): Tensor => {
-        const inside = logicalAnd(
-          logicalAnd(greaterEqual(xi, 0), lessEqual(xi, w - 1)),
-          logicalAnd(greaterEqual(yi, 0), lessEqual(yi, h - 1)),
-        );
-        // Pixel positions stay far below 2^24, so float arithmetic is exact before the cast.
-        const col = clipByValue(xi, 0, w - 1);
-        const row = clipByValue(yi, 0, h - 1);
-        const at = cast(reshape(add(base, add(mul(row, w), col)), [n * pixels]), 'int32') as Tensor1D;
-        const wt = reshape(where(inside, weight, zerosLike(weight)), [n * pixels, 1]);
-        return mul(gather(flat, at), wt);
-      };
-      const gx = sub(1, fx);
-      const gy = sub(1, fy);
-      const x1 = add(x0, 1);
-      const y1 = add(y0, 1);
-      const parts = [
-        corner(x0, y0, mul(gx, gy)),
-        corner(x1, y0, mul(fx, gy)),
-        corner(x0, y1, mul(gx, fy)),
-        corner(x1, y1, mul(fx, fy)),
-      ];
-      const total = parts.reduce((a, b) => add(a, b));
-      return reshape(total, [n, h, w, c]);
-    });
+    const x = Array.isArray(inputs) ? (inputs[0] as Tensor) : inputs;
+    this.checkShape(x.shape);
+    const [n, h, w, c] = x.shape as [number, number, number, number];
+    // One pass over the data on the CPU side: as tensor ops the same work takes dozens of
+    // broadcast ops (40 ms for 60 digits on wasm, against about 7 ms here). It reads the
+    // input synchronously and passes no gradient back, which an input layer does not need.
+    const source = x.dataSync() as Float32Array;
+    const out = new Float32Array(source.length);
+    for (let i = 0; i < n; i++) {
+      const size = h * w * c;
+      deskewImage(source.subarray(i * size, (i + 1) * size), out.subarray(i * size, (i + 1) * size), h, w, c);
+    }
+    return tensor(out, x.shape, 'float32');
+  }
+}
+
+/** Deskews one (rows, cols, channels) image from `src` into `out` (see MomentDeskew). */
+function deskewImage(src: Float32Array, out: Float32Array, h: number, w: number, c: number): void {
+  // Moments of the channel sum, in float64.
+  let m = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let ch = 0; ch < c; ch++) v += src[(y * w + x) * c + ch] as number;
+      m += v;
+      sx += v * x;
+      sy += v * y;
+    }
+  }
+  const mass = Math.max(m, TINY);
+  const cx = sx / mass;
+  const cy = sy / mass;
+  let mu11 = 0;
+  let mu02 = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = 0;
+      for (let ch = 0; ch < c; ch++) v += src[(y * w + x) * c + ch] as number;
+      mu11 += v * (x - cx) * (y - cy);
+      mu02 += v * (y - cy) * (y - cy);
+    }
+  }
+  const alpha = mu11 / Math.max(mu02, TINY);
+  const midX = (w - 1) / 2;
+  const midY = (h - 1) / 2;
+  for (let y = 0; y < h; y++) {
+    const srcY = y + cy - midY;
+    const y0 = Math.floor(srcY);
+    const fy = srcY - y0;
+    for (let x = 0; x < w; x++) {
+      const srcX = x + cx - midX + alpha * (y - midY);
+      const x0 = Math.floor(srcX);
+      const fx = srcX - x0;
+      for (let ch = 0; ch < c; ch++) {
+        let v = 0;
+        for (let j = 0; j < 2; j++) {
+          const yy = y0 + j;
+          if (yy < 0 || yy >= h) continue;
+          const wy = j === 0 ? 1 - fy : fy;
+          for (let i = 0; i < 2; i++) {
+            const xx = x0 + i;
+            if (xx < 0 || xx >= w) continue;
+            v += wy * (i === 0 ? 1 - fx : fx) * (src[(yy * w + xx) * c + ch] as number);
+          }
+        }
+        out[(y * w + x) * c + ch] = v;
+      }
+    }
   }
 }
 
