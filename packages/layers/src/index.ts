@@ -9,3 +9,4 @@ export { GeneralizedMeanPooling2D, generalizedMeanPooling2d } from './generalize
 export { l2NormalizeLastAxis } from './l2-normalize.js';
 export { UnitNormalization, unitNormalization } from './unit-normalization.js';
 export { MomentDeskew, momentDeskew } from './moment-deskew.js';
+export { GradientHistogram, gradientHistogram, type GradientHistogramArgs } from './gradient-histogram.js';

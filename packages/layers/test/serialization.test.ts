@@ -3,6 +3,7 @@ import { type LayersModel, layers, loadLayersModel, sequential } from '@tensorfl
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   GeneralizedMeanPooling1D,
+  GradientHistogram,
   GeneralizedMeanPooling2D,
   MetricEmbedding,
   MomentDeskew,
@@ -74,6 +75,25 @@ describe('saving a model that contains the simkit layers', () => {
     expect(topology).toContain('"class_name":"UnitNormalization"');
     const out = Array.from((loaded.predict(x) as Tensor).dataSync());
     expect(out).toEqual(Array.from({ length: 25 }, (_, i) => (i === 12 ? 1 : 0)));
+  });
+});
+
+describe('GradientHistogram in a saved model', () => {
+  it('reloads with its options', async () => {
+    const model = sequential({
+      layers: [new GradientHistogram({ inputShape: [6, 6, 1], cellSize: 3, bins: 6, signed: true, power: 1 })],
+    });
+    const { loaded, artifacts } = await roundTrip(model);
+    expect(JSON.stringify(artifacts.modelTopology)).toContain('"class_name":"GradientHistogram"');
+    const layer = loaded.layers[0] as GradientHistogram;
+    expect([layer.cellSize, layer.bins, layer.signed, layer.power]).toEqual([3, 6, true, 1]);
+    const x = tensor4d(
+      Array.from({ length: 36 }, (_, i) => (i * 7) % 5),
+      [1, 6, 6, 1],
+    );
+    expect(Array.from((loaded.predict(x) as Tensor).dataSync())).toEqual(
+      Array.from((model.predict(x) as Tensor).dataSync()),
+    );
   });
 });
 
