@@ -1,4 +1,4 @@
-import { MetricEmbedding, MomentDeskew, UnitNormalization } from '@simkit/layers';
+import { GradientHistogram, MetricEmbedding, MomentDeskew, UnitNormalization } from '@simkit/layers';
 import { type LayersModel, type SymbolicTensor, initializers, input, layers, model } from '@tensorflow/tfjs-layers';
 import { IMAGE_SIDE, IMAGE_SIZE } from './mnist-data.js';
 
@@ -27,15 +27,22 @@ export interface Architecture {
   /** Size of the L2-normalised learned embedding. */
   readonly embeddingSize: number;
   /**
-   * Share of the cosine similarity that comes from the (deskewed) pixels themselves,
-   * from 0 (none: the learned embedding alone) to below 1. The model's output is
-   * `[√(1−w)·learned, √w·pixels/‖pixels‖]`, a unit vector whose cosine similarity
-   * between two digits is `(1−w)·cos(learned) + w·cos(pixels)`.
+   * Class-independent shape features joined to the learned embedding:
+   * `gradients` — histograms of stroke directions (`GradientHistogram`: 8 orientations in
+   * each 4×4-pixel cell); `pixels` — the pixels themselves, softened by `pixelBlur`.
+   * Both are taken from the (deskewed) digit.
    */
-  readonly pixelWeight: number;
+  readonly shapeFeatures: 'gradients' | 'pixels';
   /**
-   * Side of the mean filter (stride 1, same size out) that softens the pixels before
-   * they join the embedding, so strokes a pixel apart still overlap; 1 for none.
+   * Share of the cosine similarity that comes from the shape features, from 0 (none: the
+   * learned embedding alone) to below 1. The model's output is
+   * `[√(1−w)·learned, √w·shape/‖shape‖]`, a unit vector whose cosine similarity between
+   * two digits is `(1−w)·cos(learned) + w·cos(shape)`.
+   */
+  readonly shapeWeight: number;
+  /**
+   * With `shapeFeatures: 'pixels'`: side of the mean filter (stride 1, same size out) that
+   * softens the pixels, so strokes a pixel apart still overlap; 1 for none.
    */
   readonly pixelBlur: number;
 }
@@ -47,14 +54,17 @@ export interface EmbeddingNetwork {
   /**
    * Digits in, the learned embedding out (`metric_embedding`): the part the loss is
    * applied to. It shares its layers with `model`, so training it trains `model`.
-   * Equal to `model` when `pixelWeight` is 0.
+   * Equal to `model` when `shapeWeight` is 0.
    */
   readonly trained: LayersModel;
 }
 
 function checkArchitecture(arch: Architecture): void {
-  if (!(arch.pixelWeight >= 0 && arch.pixelWeight < 1)) {
-    throw new RangeError(`pixelWeight must be in [0, 1); got ${arch.pixelWeight}.`);
+  if (!(arch.shapeWeight >= 0 && arch.shapeWeight < 1)) {
+    throw new RangeError(`shapeWeight must be in [0, 1); got ${arch.shapeWeight}.`);
+  }
+  if (arch.shapeFeatures !== 'gradients' && arch.shapeFeatures !== 'pixels') {
+    throw new RangeError(`shapeFeatures must be 'gradients' or 'pixels'; got ${String(arch.shapeFeatures)}.`);
   }
   if (!Number.isInteger(arch.pixelBlur) || arch.pixelBlur < 1) {
     throw new RangeError(`pixelBlur must be an integer ≥ 1; got ${arch.pixelBlur}.`);
@@ -65,8 +75,8 @@ function checkArchitecture(arch: Architecture): void {
  * The embedding network: a flat 784-value digit in, an L2-normalised embedding out.
  * Optionally deskewed first; then an optional fixed random convolution (untrained:
  * small shift-tolerant stroke detectors), optional trained convolutions, Dense ReLU
- * layers and a `MetricEmbedding`; optionally joined by the unit-length (deskewed,
- * softened) pixels, weighted by `pixelWeight`.
+ * layers and a `MetricEmbedding`; optionally joined by unit-length shape features of
+ * the (deskewed) digit, weighted by `shapeWeight`.
  */
 export function buildModel(arch: Architecture, seed: number): EmbeddingNetwork {
   checkArchitecture(arch);
@@ -117,25 +127,30 @@ export function buildModel(arch: Architecture, seed: number): EmbeddingNetwork {
     kernelInitializer: initializers.glorotUniform({ seed: seed + 100 }),
     name: 'metric_embedding',
   }).apply(h) as SymbolicTensor;
-  if (arch.pixelWeight === 0) {
+  if (arch.shapeWeight === 0) {
     const net = model({ inputs: digits, outputs: learned, name: 'hello_mnist' });
     return { model: net, trained: net };
   }
-  const soft =
-    arch.pixelBlur > 1
-      ? (layers
-          .averagePooling2d({ poolSize: arch.pixelBlur, strides: 1, padding: 'same', name: 'pixel_blur' })
-          .apply(image) as SymbolicTensor)
-      : image;
-  const flatPixels = layers.flatten({ name: 'pixels' }).apply(soft) as SymbolicTensor;
-  const pixels = new UnitNormalization({ name: 'unit_pixels' }).apply(flatPixels) as SymbolicTensor;
+  let shape: SymbolicTensor;
+  if (arch.shapeFeatures === 'gradients') {
+    shape = new GradientHistogram({ cellSize: 4, bins: 8, name: 'gradient_histogram' }).apply(image) as SymbolicTensor;
+  } else {
+    const soft =
+      arch.pixelBlur > 1
+        ? (layers
+            .averagePooling2d({ poolSize: arch.pixelBlur, strides: 1, padding: 'same', name: 'pixel_blur' })
+            .apply(image) as SymbolicTensor)
+        : image;
+    shape = layers.flatten({ name: 'pixels' }).apply(soft) as SymbolicTensor;
+  }
+  const unitShape = new UnitNormalization({ name: 'unit_shape' }).apply(shape) as SymbolicTensor;
   const share = (name: string, weight: number, t: SymbolicTensor) =>
     layers.rescaling({ scale: Math.sqrt(weight), name }).apply(t) as SymbolicTensor;
   const joined = layers
     .concatenate({ name: 'embedding' })
     .apply([
-      share('learned_share', 1 - arch.pixelWeight, learned),
-      share('pixel_share', arch.pixelWeight, pixels),
+      share('learned_share', 1 - arch.shapeWeight, learned),
+      share('shape_share', arch.shapeWeight, unitShape),
     ]) as SymbolicTensor;
   return {
     model: model({ inputs: digits, outputs: joined, name: 'hello_mnist' }),

@@ -301,7 +301,7 @@ ${table(
 
 /**
  * The model in one line, e.g. `deskew → fixed conv 96×5×5 → max-pool 4 → dense 256 relu →
- * MetricEmbedding 128, joined with the deskewed pixels, mean-filtered 3×3 (40% of the cosine)`.
+ * MetricEmbedding 128, joined with gradient histograms of the deskewed digit (…) (60% of the cosine)`.
  */
 export function describeArchitecture(s: JobResult['settings']): string {
   const a = s.architecture;
@@ -313,7 +313,11 @@ export function describeArchitecture(s: JobResult['settings']): string {
   for (const h of a.hidden) parts.push(`dense ${h} relu`);
   parts.push(`MetricEmbedding ${a.embeddingSize}`);
   const chain = parts.join(' → ');
-  if (a.pixelWeight === 0) return chain;
-  const pixels = `the ${a.deskew ? 'deskewed ' : ''}pixels${a.pixelBlur > 1 ? `, mean-filtered ${a.pixelBlur}×${a.pixelBlur}` : ''}`;
-  return `${chain}, joined with ${pixels} (${Math.round(a.pixelWeight * 100)}% of the cosine)`;
+  if (a.shapeWeight === 0) return chain;
+  const of = a.deskew ? 'the deskewed digit' : 'the digit';
+  const features =
+    a.shapeFeatures === 'gradients'
+      ? `gradient histograms of ${of} (8 orientations per 4×4 cell)`
+      : `the pixels of ${of}${a.pixelBlur > 1 ? `, mean-filtered ${a.pixelBlur}×${a.pixelBlur}` : ''}`;
+  return `${chain}, joined with ${features} (${Math.round(a.shapeWeight * 100)}% of the cosine)`;
 }

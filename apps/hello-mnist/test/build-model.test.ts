@@ -36,8 +36,8 @@ describe('buildModel', () => {
     model.dispose();
   });
 
-  it('joins the learned embedding and the deskewed pixels so cosines mix by pixelWeight', () => {
-    const arch = { ...defaultSettings.architecture, pixelWeight: 0.3 };
+  it('joins the learned embedding and the deskewed pixels so cosines mix by shapeWeight', () => {
+    const arch = { ...defaultSettings.architecture, shapeFeatures: 'pixels' as const, shapeWeight: 0.3 };
     const { model, trained } = buildModel(arch, 0);
     const x = strokes();
     const [joinedA, joinedB] = rows(model, x) as [number[], number[]];
@@ -60,8 +60,22 @@ describe('buildModel', () => {
     model.dispose();
   });
 
-  it('is the learned embedding alone when pixelWeight is 0', () => {
-    const { model, trained } = buildModel({ ...defaultSettings.architecture, pixelWeight: 0, deskew: false }, 0);
+  it('joins gradient histograms by default: 7×7 cells × 8 orientations, at unit length', () => {
+    const { model } = buildModel(defaultSettings.architecture, 0);
+    const w = defaultSettings.architecture.shapeWeight;
+    const size = defaultSettings.architecture.embeddingSize;
+    expect(model.outputShape).toEqual([null, size + 7 * 7 * 8]);
+    const [a, b] = rows(model, strokes()) as [number[], number[]];
+    const shapeA = a.slice(size).map((v) => v / Math.sqrt(w));
+    const shapeB = b.slice(size).map((v) => v / Math.sqrt(w));
+    expect(dot(shapeA, shapeA)).toBeCloseTo(1, 5);
+    // Both strokes are vertical once deskewed: their direction histograms nearly agree.
+    expect(dot(shapeA, shapeB)).toBeGreaterThan(0.8);
+    model.dispose();
+  });
+
+  it('is the learned embedding alone when shapeWeight is 0', () => {
+    const { model, trained } = buildModel({ ...defaultSettings.architecture, shapeWeight: 0, deskew: false }, 0);
     expect(model).toBe(trained);
     expect(model.layers.map((l) => l.name)).not.toContain('deskew');
     expect(model.outputShape).toEqual([null, defaultSettings.architecture.embeddingSize]);
@@ -71,7 +85,10 @@ describe('buildModel', () => {
   it('softens the pixel branch with a pixelBlur × pixelBlur mean filter, or not at all for 1', () => {
     const x = strokes();
     const pixelPart = (pixelBlur: number) => {
-      const { model } = buildModel({ ...defaultSettings.architecture, pixelWeight: 0.5, pixelBlur }, 0);
+      const { model } = buildModel(
+        { ...defaultSettings.architecture, shapeFeatures: 'pixels', shapeWeight: 0.5, pixelBlur },
+        0,
+      );
       const out = (rows(model, x)[0] as number[]).slice(defaultSettings.architecture.embeddingSize);
       const blur = model.layers.find((l) => l.name === 'pixel_blur');
       model.dispose();
@@ -85,10 +102,13 @@ describe('buildModel', () => {
     expect(soft.nonZero).toBeGreaterThan(2 * sharp.nonZero);
   });
 
-  it('rejects a pixelWeight outside [0, 1) and a pixelBlur that is not an integer ≥ 1', () => {
-    for (const pixelWeight of [-0.1, 1, Number.NaN]) {
-      expect(() => buildModel({ ...defaultSettings.architecture, pixelWeight }, 0)).toThrow(/pixelWeight/);
+  it('rejects a shapeWeight outside [0, 1), unknown shapeFeatures and a pixelBlur that is not an integer ≥ 1', () => {
+    for (const shapeWeight of [-0.1, 1, Number.NaN]) {
+      expect(() => buildModel({ ...defaultSettings.architecture, shapeWeight }, 0)).toThrow(/shapeWeight/);
     }
+    expect(() => buildModel({ ...defaultSettings.architecture, shapeFeatures: 'edges' as never }, 0)).toThrow(
+      /shapeFeatures/,
+    );
     for (const pixelBlur of [0, 2.5]) {
       expect(() => buildModel({ ...defaultSettings.architecture, pixelBlur }, 0)).toThrow(/pixelBlur/);
     }

@@ -33,17 +33,20 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--conv'], '/out')).toThrow(/filter counts/);
   });
 
-  it('reads --pixel-weight in [0, 1), --pixel-blur and --no-deskew', () => {
-    expect(settings(['--pixel-weight', '0']).architecture.pixelWeight).toBe(0);
-    expect(settings(['--pixel-weight=0.25']).architecture.pixelWeight).toBe(0.25);
+  it('reads --shape-features, --shape-weight in [0, 1), --pixel-blur and --no-deskew', () => {
+    expect(settings(['--shape-weight', '0']).architecture.shapeWeight).toBe(0);
+    expect(settings(['--shape-weight=0.25']).architecture.shapeWeight).toBe(0.25);
+    expect(settings(['--shape-features', 'pixels']).architecture.shapeFeatures).toBe('pixels');
+    expect(settings([]).architecture.shapeFeatures).toBe('gradients');
+    expect(() => parseArgs(['--shape-features', 'edges'], '/out')).toThrow(/gradients or pixels/);
     expect(settings(['--no-deskew']).architecture.deskew).toBe(false);
     expect(settings(['--pixel-blur', '1']).architecture.pixelBlur).toBe(1);
     expect(() => parseArgs(['--pixel-blur', '0'], '/out')).toThrow(/integer ≥ 1/);
     expect(settings([]).architecture.deskew).toBe(true);
     for (const bad of ['1', '-0.1', 'x', '']) {
-      expect(() => parseArgs(['--pixel-weight', bad], '/out')).toThrow(/--pixel-weight needs a number/);
+      expect(() => parseArgs(['--shape-weight', bad], '/out')).toThrow(/--shape-weight needs a number/);
     }
-    expect(() => parseArgs(['--pixel-weight'], '/out')).toThrow(/got nothing/);
+    expect(() => parseArgs(['--shape-weight'], '/out')).toThrow(/got nothing/);
   });
 
   it('ignores the bare -- that pnpm passes through', () => {
