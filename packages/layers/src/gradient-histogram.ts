@@ -1,6 +1,7 @@
 import { SimkitError, describe } from '@simkit/core';
 import { type Tensor, serialization, tensor } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
+import { sumChannels } from './channel-sums.js';
 
 type LayerArgs = NonNullable<Parameters<typeof layers.flatten>[0]>;
 type LayerKwargs = Parameters<InstanceType<typeof layers.Layer>['call']>[1];
@@ -113,11 +114,7 @@ export class GradientHistogram extends layers.Layer {
     const out = new Float32Array(n * size);
     const image = new Float64Array(h * w);
     for (let i = 0; i < n; i++) {
-      for (let p = 0; p < h * w; p++) {
-        let v = 0;
-        for (let ch = 0; ch < c; ch++) v += source[(i * h * w + p) * c + ch] as number;
-        image[p] = v;
-      }
+      sumChannels(source.subarray(i * h * w * c, (i + 1) * h * w * c), c, image);
       this.histogram(image, h, w, cellCols, out.subarray(i * size, (i + 1) * size));
     }
     return tensor(out, [n, size], 'float32');

@@ -1,6 +1,7 @@
 import { SimkitError, describe } from '@simkit/core';
 import { type Tensor, serialization, tensor } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
+import { sumChannels } from './channel-sums.js';
 
 type LayerArgs = NonNullable<Parameters<typeof layers.flatten>[0]>;
 type LayerKwargs = Parameters<InstanceType<typeof layers.Layer>['call']>[1];
@@ -74,13 +75,13 @@ export class MomentDeskew extends layers.Layer {
 /** Deskews one (rows, cols, channels) image from `src` into `out` (see MomentDeskew). */
 function deskewImage(src: Float32Array, out: Float32Array, h: number, w: number, c: number): void {
   // Moments of the channel sum, in float64.
+  const intensity = sumChannels(src, c, new Float64Array(h * w));
   let m = 0;
   let sx = 0;
   let sy = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let ch = 0; ch < c; ch++) v += src[(y * w + x) * c + ch] as number;
+      const v = intensity[y * w + x] as number;
       m += v;
       sx += v * x;
       sy += v * y;
@@ -93,8 +94,7 @@ function deskewImage(src: Float32Array, out: Float32Array, h: number, w: number,
   let mu02 = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      let v = 0;
-      for (let ch = 0; ch < c; ch++) v += src[(y * w + x) * c + ch] as number;
+      const v = intensity[y * w + x] as number;
       mu11 += v * (x - cx) * (y - cy);
       mu02 += v * (y - cy) * (y - cy);
     }
