@@ -9,7 +9,8 @@ export type SimkitErrorCode =
   | 'UNSUPPORTED'
   | 'MISSING_COMPONENT'
   | 'LOCKED'
-  | 'NOT_READY';
+  | 'NOT_READY'
+  | 'IO_ERROR';
 
 const MARKER = Symbol.for('@simkit/core/error');
 

@@ -1,5 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeSave } from '../atomic-save.js';
+import { openSave } from '../open-save.js';
 import { checkAddInput, checkLookupInput } from '../checks.js';
 import type { ComponentConfig } from '../config.js';
 import type { EmbeddingBatch } from '../embeddings.js';
@@ -66,21 +68,16 @@ export class FakeSearch implements Search {
 
   async save(dir: string): Promise<void> {
     const rows = [...this.entries].map(([id, v]) => [id, Array.from(v)]);
-    try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'fake-search.json'), JSON.stringify({ dim: this.dim, rows }));
-    } catch (cause) {
-      throw new SimkitError('INVALID_ARGUMENT', `Could not save the fake search into ${dir}; pass a writable directory.`, {
-        cause,
-      });
-    }
+    await writeSave(dir, 'fake-search', (gen) => writeFile(join(gen, 'fake-search.json'), JSON.stringify({ dim: this.dim, rows })));
   }
 
   async load(dir: string): Promise<void> {
+    const saved = await openSave(dir, 'fake-search');
     let parsed: { dim?: number; rows: Array<[number, number[]]> };
     try {
-      parsed = JSON.parse(await readFile(join(dir, 'fake-search.json'), 'utf8'));
+      parsed = JSON.parse(await saved.readText('fake-search.json'));
     } catch (cause) {
+      if (SimkitError.isInstance(cause)) throw cause;
       throw new SimkitError('CORRUPT_INDEX', `No readable fake search index in ${dir}.`, { cause });
     }
     this.dim = parsed.dim;

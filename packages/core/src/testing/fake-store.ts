@@ -1,5 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeSave } from '../atomic-save.js';
+import { openSave } from '../open-save.js';
 import type { ComponentConfig } from '../config.js';
 import { type EmbeddingBatch, toBatch, toIds } from '../embeddings.js';
 import { SimkitError } from '../errors.js';
@@ -61,21 +63,17 @@ export class FakeStore implements Store {
   }
 
   async save(dir: string): Promise<void> {
-    try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'fake-store.json'), JSON.stringify({ dim: this.dim, nextId: this.nextId, rows: [...this.rows] }));
-    } catch (cause) {
-      throw new SimkitError('INVALID_ARGUMENT', `Could not save the fake store into ${dir}; pass a writable directory.`, {
-        cause,
-      });
-    }
+    const content = JSON.stringify({ dim: this.dim, nextId: this.nextId, rows: [...this.rows] });
+    await writeSave(dir, 'fake-store', (gen) => writeFile(join(gen, 'fake-store.json'), content));
   }
 
   async load(dir: string): Promise<void> {
+    const saved = await openSave(dir, 'fake-store');
     let parsed: { dim?: number; nextId: number; rows: Array<[number, FakeRow]> };
     try {
-      parsed = JSON.parse(await readFile(join(dir, 'fake-store.json'), 'utf8'));
+      parsed = JSON.parse(await saved.readText('fake-store.json'));
     } catch (cause) {
+      if (SimkitError.isInstance(cause)) throw cause;
       throw new SimkitError('CORRUPT_INDEX', `No readable fake store in ${dir}.`, { cause });
     }
     this.dim = parsed.dim;

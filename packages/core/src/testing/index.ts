@@ -5,3 +5,4 @@ export { FakeStore } from './fake-store.js';
 export { fakeEuclidean, referenceEuclidean } from './fake-distance.js';
 export { clusteredVectors, randomVectors, seededRandom } from '../random.js';
 export { withTempDir } from './temp-dir.js';
+export { expectDamageDetected, expectOneGeneration, savedFiles } from './save-checks.js';

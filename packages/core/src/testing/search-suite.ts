@@ -6,6 +6,7 @@ import { SimkitError, type SimkitErrorCode } from '../errors.js';
 import type { Neighbors, Search } from '../search.js';
 import { referenceEuclidean } from './fake-distance.js';
 import { randomVectors } from '../random.js';
+import { expectDamageDetected, expectOneGeneration } from './save-checks.js';
 import { withTempDir } from './temp-dir.js';
 
 export interface SearchSuiteOptions {
@@ -200,6 +201,57 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
         await t.load(dir);
         expect(t.size()).toBe(120);
         expect(plain(await t.lookup(queries, 6))).toEqual(before);
+      });
+    });
+
+    it('saving again replaces the previous save atomically and leaves one generation behind', async () => {
+      const s = await factory(4);
+      if (!s.supports.persistence) return;
+      const data = randomVectors(40, 4, 41);
+      await s.add(
+        Array.from({ length: 30 }, (_, i) => i),
+        batch(data.subarray(0, 30 * 4), 4),
+      );
+      const queries = batch(randomVectors(5, 4, 42), 4);
+      await withTempDir(async (dir) => {
+        await s.save(dir);
+        await s.add(
+          Array.from({ length: 10 }, (_, i) => 30 + i),
+          batch(data.subarray(30 * 4), 4),
+        );
+        const after = plain(await s.lookup(queries, 4));
+        await s.save(dir);
+        await expectOneGeneration(dir);
+        const t = await factory(4);
+        await t.load(dir);
+        expect(t.size()).toBe(40);
+        expect(plain(await t.lookup(queries, 4))).toEqual(after);
+      });
+    });
+
+    it('a damaged save fails with a SimkitError or loads identically, never differently', async () => {
+      const s = await factory(3);
+      if (!s.supports.persistence) return;
+      await s.add(
+        Array.from({ length: 25 }, (_, i) => i),
+        batch(randomVectors(25, 3, 43), 3),
+      );
+      const queries = batch(randomVectors(6, 3, 44), 3);
+      const state = async (x: Search) => ({ size: x.size(), lookups: plain(await x.lookup(queries, 5)) });
+      const expected = await state(s);
+      await withTempDir(async (dir) => {
+        await s.save(dir);
+        const { tried, typed } = await expectDamageDetected(
+          dir,
+          async () => {
+            const t = await factory(3);
+            await t.load(dir);
+            return state(t);
+          },
+          expected,
+        );
+        expect(tried).toBeGreaterThan(0);
+        expect(typed).toBeGreaterThan(0);
       });
     });
 

@@ -5,6 +5,7 @@ import { batch } from '../embeddings.js';
 import type { Store, StoreRecord } from '../store.js';
 import { randomVectors } from '../random.js';
 import { expectCode } from './search-suite.js';
+import { expectDamageDetected, expectOneGeneration } from './save-checks.js';
 import { withTempDir } from './temp-dir.js';
 
 export interface StoreSuiteOptions {
@@ -147,6 +148,51 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
           } finally {
             await t.close?.();
           }
+        });
+      }));
+
+    it('saving again replaces the previous save atomically and leaves one generation behind', () =>
+      use(async (s) => {
+        await s.add(batch(randomVectors(20, 3, 10), 3), null, null);
+        await withTempDir(async (dir) => {
+          await s.save(dir);
+          await s.add(batch(randomVectors(5, 3, 11), 3), [1, 2, 3, 4, 5], ['a', 'b', 'c', 'd', 'e']);
+          const after = plain(await all(s));
+          await s.save(dir);
+          await expectOneGeneration(dir);
+          const t = await factory();
+          try {
+            await t.load(dir);
+            expect(plain(await all(t))).toEqual(after);
+          } finally {
+            await t.close?.();
+          }
+        });
+      }));
+
+    it('a damaged save fails with a SimkitError or loads identically, never differently', () =>
+      use(async (s) => {
+        const labels = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? null : i));
+        const data = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? null : { i }));
+        await s.add(batch(randomVectors(12, 3, 12), 3), labels, data);
+        const expected = { size: s.size(), records: plain(await all(s)) };
+        await withTempDir(async (dir) => {
+          await s.save(dir);
+          const { tried, typed } = await expectDamageDetected(
+            dir,
+            async () => {
+              const t = await factory();
+              try {
+                await t.load(dir);
+                return { size: t.size(), records: plain(await all(t)) };
+              } finally {
+                await t.close?.();
+              }
+            },
+            expected,
+          );
+          expect(tried).toBeGreaterThan(0);
+          expect(typed).toBeGreaterThan(0);
         });
       }));
 

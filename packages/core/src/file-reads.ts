@@ -1,0 +1,90 @@
+import { SimkitError } from './errors.js';
+import { errnoCode, ioError, isOsFailure } from './io-errors.js';
+import { nodeFiles } from './node-files.js';
+
+type Hash = ReturnType<typeof import('node:crypto').createHash>;
+let crypto: Promise<typeof import('node:crypto')> | undefined;
+
+/** `node:crypto`, loaded on first use like the file modules. */
+export function nodeCrypto(): Promise<typeof import('node:crypto')> {
+  crypto ??= import('node:crypto').catch((cause: unknown) => {
+    crypto = undefined;
+    throw new SimkitError('UNSUPPORTED', 'Saving and loading files needs Node.js (node:crypto).', { cause });
+  });
+  return crypto;
+}
+
+export interface ReadRegularFileOptions {
+  /** The file must have exactly this many bytes. */
+  readonly bytes?: number;
+  /** The file must not have more bytes than this. */
+  readonly maxBytes?: number;
+  /** The file's SHA-256 must be this (lower-case hex). */
+  readonly sha256?: string;
+  /** Builds the error for a file that is not what it should be. Default: CORRUPT_INDEX. */
+  readonly corrupt?: (problem: string, cause?: unknown) => SimkitError;
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * Reads a whole file that must be a plain regular file: symlinks (in the last part of the
+ * path), FIFOs, sockets and devices are refused without blocking, and nothing is allocated
+ * before the file's real size is known and within bounds. With `sha256`, the content is
+ * checked before it is returned. Missing or odd files are CORRUPT_INDEX; OS failures IO_ERROR.
+ */
+export async function readRegularFile(file: string, options: ReadRegularFileOptions = {}): Promise<Uint8Array> {
+  const { fs } = await nodeFiles();
+  const corrupt =
+    options.corrupt ??
+    ((problem: string, cause?: unknown) =>
+      new SimkitError('CORRUPT_INDEX', `${file} cannot be loaded: ${problem}. Save it again.`, {
+        details: { file },
+        ...(cause === undefined ? {} : { cause }),
+      }));
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  let handle: Awaited<ReturnType<typeof fs.open>>;
+  try {
+    handle = await fs.open(file, O_RDONLY | (O_NOFOLLOW ?? 0) | (O_NONBLOCK ?? 0));
+  } catch (cause) {
+    if (isOsFailure(cause)) throw ioError(`Reading ${file}`, cause);
+    const code = errnoCode(cause);
+    if (code === 'ENOENT') throw corrupt('it is missing', cause);
+    if (code === 'ELOOP') throw corrupt('it is a symbolic link, which a save never holds', cause);
+    throw corrupt(`it cannot be opened (${code ?? String(cause)})`, cause);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw corrupt('it is not a regular file');
+    const size = stat.size;
+    if (options.bytes !== undefined && size !== options.bytes) {
+      throw corrupt(`it has ${size} bytes but ${options.bytes} were saved (truncated, damaged or from another save)`);
+    }
+    if (options.maxBytes !== undefined && size > options.maxBytes) {
+      throw corrupt(`it has ${size} bytes, more than the ${options.maxBytes} it can hold`);
+    }
+    const out = Buffer.allocUnsafe(size);
+    let hash: Hash | undefined;
+    if (options.sha256 !== undefined) hash = (await nodeCrypto()).createHash('sha256');
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(out, offset, Math.min(CHUNK, size - offset), offset);
+      if (bytesRead === 0) throw corrupt('it became shorter while it was read');
+      hash?.update(out.subarray(offset, offset + bytesRead));
+      offset += bytesRead;
+    }
+    // One more byte would mean the file grew after it was measured.
+    const { bytesRead: extra } = await handle.read(Buffer.alloc(1), 0, 1, size);
+    if (extra !== 0) throw corrupt('it grew while it was read');
+    if (hash !== undefined && hash.digest('hex') !== options.sha256) {
+      throw corrupt('its content does not match its checksum (damaged, or from another save)');
+    }
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (cause) {
+    if (SimkitError.isInstance(cause)) throw cause;
+    if (isOsFailure(cause)) throw ioError(`Reading ${file}`, cause);
+    throw corrupt(`it cannot be read (${errnoCode(cause) ?? String(cause)})`, cause);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
