@@ -27,8 +27,12 @@ import {
   noProgress,
   silentLogger,
   toBatch,
-  type NodeFiles,
+  toIds,
+  OperationLock,
   nodeFiles,
+  openSave,
+  writeSave,
+  fileError,
 } from '@simkit/core';
 import { resolveDistance } from '@simkit/distances';
 import {
@@ -98,7 +102,13 @@ export interface EvaluateClassificationOptions {
 
 const FORMAT = 'simkit-index';
 const FORMAT_VERSION = 1;
+/** The kind of save an Indexer writes (see writeSave in @simkit/core). */
+export const INDEX_SAVE_KIND = 'simkit-index';
 const METADATA_FILE = 'index_metadata.json';
+/** Calibration tables grow with the number of calibration queries; nothing real comes near this. */
+const MAX_METADATA_BYTES = 256 * 1024 * 1024;
+/** Largest lookup-time window: 8 bytes a slot, so 80 MB at most. */
+export const MAX_STAT_BUFFER_SIZE = 10_000_000;
 const ROWS_PER_PROGRESS = 8192;
 
 /** The built-in components an index can be loaded with without a registry. */
@@ -139,6 +149,8 @@ export class Indexer {
   private readonly onProgress: ProgressHandler;
   private timings: LookupTimings;
   private calibration: Calibration | undefined;
+  /** Saves and lookups share it; changes take it alone, so a save sees one moment. */
+  private readonly lock = new OperationLock();
 
   constructor(options: IndexerOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -148,6 +160,11 @@ export class Indexer {
     this.embeddingSize = options.embeddingSize;
     this.statBufferSize = options.statBufferSize ?? 1000;
     assertPositiveInteger(this.statBufferSize, 'statBufferSize');
+    if (this.statBufferSize > MAX_STAT_BUFFER_SIZE) {
+      throw invalidArgument(
+        `statBufferSize must be at most ${MAX_STAT_BUFFER_SIZE} (the lookup-time window is kept in memory); got ${this.statBufferSize}.`,
+      );
+    }
     this.distance = resolveDistance(options.distance ?? 'cosine');
     this.search = options.search ?? new LinearSearch({ distance: this.distance, dim: this.embeddingSize });
     this.store = options.store ?? new MemoryStore();
@@ -188,7 +205,9 @@ export class Indexer {
 
   /**
    * Adds embeddings (rows of `embeddingSize`), with optional labels (integers or null)
-   * and data (JSON values). All input is checked first: bad input adds nothing.
+   * and data (JSON values). All input is checked before anything is written, so bad
+   * input adds nothing; if a backend fails part-way, the rows already added are taken
+   * out again (when the backends can delete).
    */
   async batchAdd(
     embeddings: EmbeddingsInput,
@@ -198,28 +217,61 @@ export class Indexer {
     const b = toBatch(embeddings, this.embeddingSize);
     checkLabels(labels, b.rows);
     checkData(data, b.rows);
+    return this.lock.runExclusive(() => this.addChecked(b, labels, data));
+  }
+
+  private async addChecked(
+    b: EmbeddingBatch,
+    labels: LabelsInput,
+    data: ArrayLike<unknown> | null | undefined,
+  ): Promise<Int32Array> {
     const all = new Int32Array(b.rows);
     const d = this.embeddingSize;
+    let added = 0;
     for (let start = 0; start < b.rows; start += ROWS_PER_PROGRESS) {
       const end = Math.min(b.rows, start + ROWS_PER_PROGRESS);
       const chunk = { data: b.data.subarray(start * d, end * d), rows: end - start, dim: d };
-      const ids = await this.store.add(
-        chunk,
-        labels ? Array.prototype.slice.call(labels, start, end) : null,
-        data ? Array.prototype.slice.call(data, start, end) : null,
-      );
+      let ids: Int32Array | undefined;
       try {
+        ids = await this.store.add(
+          chunk,
+          labels ? Array.prototype.slice.call(labels, start, end) : null,
+          data ? Array.prototype.slice.call(data, start, end) : null,
+        );
         await this.search.add(ids, chunk);
       } catch (error) {
-        // Keep store and search consistent: undo the records the search did not take.
-        if (this.store.supports.delete) await this.store.delete(ids).catch(() => {});
+        await this.undoAdd(all.subarray(0, added), ids);
         throw error;
       }
       all.set(ids, start);
+      added = end;
       this.onProgress({ task: 'index', done: end, total: b.rows });
     }
     this.logger.log('debug', `indexed ${b.rows} embeddings`, { size: this.size() });
     return all;
+  }
+
+  /**
+   * Takes out what a failed batchAdd had added: `done` (in store and search) and
+   * `pending` (in the store only). Without delete support they stay, and a warning says so.
+   */
+  private async undoAdd(done: Int32Array, pending: Int32Array | undefined): Promise<void> {
+    const inStore = pending === undefined ? done : Int32Array.from([...done, ...pending]);
+    if (inStore.length === 0) return;
+    if (!this.store.supports.delete || (done.length > 0 && !this.search.supports.delete)) {
+      this.logger.log('warn', `batchAdd failed after ${inStore.length} rows were written; they stay in the index.`, {
+        ids: inStore.length,
+      });
+      return;
+    }
+    try {
+      if (done.length > 0) await this.search.remove(done);
+      await this.store.delete(inStore);
+    } catch (error) {
+      this.logger.log('error', 'batchAdd failed, and taking its rows out again failed too.', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 
   /** The `k` nearest neighbours of one embedding. */
@@ -235,6 +287,10 @@ export class Indexer {
   async batchLookup(embeddings: EmbeddingsInput, k = 5): Promise<Lookup[][]> {
     assertPositiveInteger(k, 'k');
     const b = toBatch(embeddings, this.embeddingSize, 'queries');
+    return this.lock.runShared(() => this.lookupChecked(b, k));
+  }
+
+  private async lookupChecked(b: EmbeddingBatch, k: number): Promise<Lookup[][]> {
     const t0 = performance.now();
     const neighbors = await this.search.lookup(b, k);
     const unique = new Set<number>();
@@ -267,29 +323,33 @@ export class Indexer {
 
   /** Removes records by id from store and search (when both backends support it). */
   async remove(ids: ArrayLike<number>): Promise<void> {
+    const list = Array.from(toIds(ids));
     if (!this.search.supports.delete || !this.store.supports.delete) {
       throw new SimkitError(
         'UNSUPPORTED',
         'This index cannot remove records: its search or store backend does not support delete. Rebuild the index without them instead.',
       );
     }
-    const list = Array.from(ids);
-    await this.store.get(list); // NOT_FOUND before anything is removed
-    await this.search.remove(list);
-    await this.store.delete(list);
+    await this.lock.runExclusive(async () => {
+      await this.store.get(list); // NOT_FOUND before anything is removed
+      await this.search.remove(list);
+      await this.store.delete(list);
+    });
   }
 
   /** Releases what the backends hold open (files, locks). The index is unusable afterwards. */
   async close(): Promise<void> {
-    await this.store.close?.();
+    await this.lock.runExclusive(() => this.store.close?.());
   }
 
   /** Clears records, search structure, stats and calibration. */
   async reset(): Promise<void> {
-    await this.store.reset();
-    await this.search.reset();
-    this.timings.clear();
-    this.calibration = undefined;
+    await this.lock.runExclusive(async () => {
+      await this.store.reset();
+      await this.search.reset();
+      this.timings.clear();
+      this.calibration = undefined;
+    });
   }
 
   /** Index size, lookup count and lookup-time statistics over the sliding window. */
@@ -320,6 +380,7 @@ export class Indexer {
     labels: ArrayLike<number>,
     options: CalibrateOptions = {},
   ): Promise<CalibrationResult> {
+    checkOptionsObject(options, 'calibrate');
     const metric = makeClassificationMetric(options.calibrationMetric ?? 'f1');
     const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, options.k ?? 1);
     const result = this.evaluator.calibrate(queryLabels, matrix, {
@@ -346,6 +407,7 @@ export class Indexer {
     embeddings: EmbeddingsInput,
     options: MatchOptions = {},
   ): Promise<Int32Array | Record<string, Int32Array>> {
+    checkOptionsObject(options, 'match');
     const calibration = this.requireCalibration('match');
     const name = options.cutpoint ?? 'optimal';
     const noMatchLabel = options.noMatchLabel ?? -1;
@@ -370,6 +432,7 @@ export class Indexer {
     labels: ArrayLike<number>,
     options: EvaluateClassificationOptions = {},
   ): Promise<Record<string, Record<string, number>>> {
+    checkOptionsObject(options, 'evaluateClassification');
     const calibration = this.requireCalibration('evaluateClassification');
     const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, options.k ?? 1);
     const metrics = [
@@ -402,65 +465,58 @@ export class Indexer {
   }
 
   /**
-   * Saves the index into `dir`: `index_metadata.json`, `store/` and `search/`.
-   * Written to a sibling temp directory first and swapped in, so a failure never
-   * leaves a half-written index (an existing index in `dir` is replaced only on success).
-   * `dir` must be new, empty, or an index saved before: saving replaces the whole
-   * directory, so a directory holding anything else (or a file) is refused with
-   * INVALID_ARGUMENT and left as it is.
+   * Saves the index into the directory `dir`, atomically (the protocol of `writeSave` in
+   * @simkit/core): a crash at any instant leaves there either the complete previous save or
+   * the complete new one, and the manifest binds the metadata, store and search of this one
+   * save with SHA-256 checksums. The save sees one moment of the index: it waits for running
+   * adds, removes and resets, and those wait for it. `dir` must be new, empty, or saved to
+   * before; a directory holding anything else is refused with INVALID_ARGUMENT and left as it is.
+   * OS failures (full disk, read-only mount) are IO_ERROR and leave the previous save in place.
    */
   async save(dir: string): Promise<void> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('save(dir) needs a directory path.');
     const { fs, path } = await nodeFiles();
-    const { mkdir, rename, rm, writeFile } = fs;
-    const { basename, dirname, join } = path;
-    const exists = await checkSaveTarget(fs, dir);
-    const parent = dirname(dir);
-    const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
-    const old = join(parent, `.${basename(dir)}.old-${process.pid}-${Date.now()}`);
-    try {
-      await mkdir(tmp, { recursive: true });
-      await this.store.save(join(tmp, 'store'));
-      await this.search.save(join(tmp, 'search'));
-      await writeFile(join(tmp, METADATA_FILE), stringifyJson(this.metadata()));
-      if (exists) await rename(dir, old);
-      await rename(tmp, dir);
-      if (exists) await rm(old, { recursive: true, force: true });
-    } catch (error) {
-      await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-      if (SimkitError.isInstance(error)) throw error;
-      throw new SimkitError(
-        'INVALID_ARGUMENT',
-        `Could not save the index into '${dir}' (${error instanceof Error ? error.message : String(error)}); pass a path where a directory can be written.`,
-        { cause: error },
-      );
-    }
+    await this.lock.runShared(async () => {
+      const metadata = stringifyJson(this.metadata());
+      await writeSave(dir, INDEX_SAVE_KIND, async (gen) => {
+        await this.store.save(path.join(gen, 'store'));
+        await this.search.save(path.join(gen, 'search'));
+        try {
+          await fs.writeFile(path.join(gen, METADATA_FILE), metadata);
+        } catch (cause) {
+          throw fileError(`Writing ${METADATA_FILE}`, cause, (c) =>
+            invalidArgument(`Could not write ${METADATA_FILE} into '${dir}' (${String(c)}).`),
+          );
+        }
+      });
+    });
   }
 
   /**
-   * Loads an index written by `save`. Components are rebuilt from their saved configs with
-   * `registry` (merged over the built-in linear search, memory store and memory evaluator);
-   * a saved index that needs a package you did not pass fails with MISSING_COMPONENT.
+   * Loads an index written by `save`. Everything is checked before it is used: the manifest
+   * and its checksum, the metadata, and that store and search are the ones saved with it
+   * (then each backend checks its own files). A damaged or mixed-up save is CORRUPT_INDEX.
+   * Components are rebuilt from their saved configs with `registry` (merged over the built-in
+   * linear search, memory store and memory evaluator); a saved index that needs a package you
+   * did not pass fails with MISSING_COMPONENT.
    */
   static async load(dir: string, registry: Registry = {}): Promise<Indexer> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('Indexer.load(dir) needs a directory path.');
-    const { fs, path } = await nodeFiles();
-    const { join } = path;
-    let text: string;
-    try {
-      text = await fs.readFile(join(dir, METADATA_FILE), 'utf8');
-    } catch (cause) {
-      throw new SimkitError(
-        'CORRUPT_INDEX',
-        `No ${METADATA_FILE} in '${dir}'. Pass the directory that Indexer.save() wrote.`,
-        { cause },
-      );
+    if (typeof registry !== 'object' || registry === null) {
+      throw invalidArgument(`Indexer.load(dir, registry): registry must be an object of factories; got ${describe(registry)}.`);
     }
-    const meta = parseJson(text, `${join(dir, METADATA_FILE)}`) as Record<string, unknown>;
-    if (meta === null || typeof meta !== 'object' || meta.format !== FORMAT) {
-      throw new SimkitError('CORRUPT_INDEX', `'${join(dir, METADATA_FILE)}' is not simkit index metadata.`);
+    const saved = await openSave(dir, INDEX_SAVE_KIND);
+    // The metadata and the manifests of store and search: each backend then checks its own files.
+    await saved.verifyAll();
+    const text = await saved.readText(METADATA_FILE, { maxBytes: MAX_METADATA_BYTES });
+    const meta = parseJson(text, `${METADATA_FILE} in '${dir}'`) as Record<string, unknown>;
+    if (meta === null || typeof meta !== 'object' || Array.isArray(meta) || meta.format !== FORMAT) {
+      throw new SimkitError('CORRUPT_INDEX', `The ${METADATA_FILE} in '${dir}' is not simkit index metadata.`);
     }
-    if (typeof meta.format_version !== 'number' || meta.format_version > FORMAT_VERSION) {
+    if (!Number.isInteger(meta.format_version) || (meta.format_version as number) < 1) {
+      throw new SimkitError('CORRUPT_INDEX', `The ${METADATA_FILE} in '${dir}' has no valid format_version.`);
+    }
+    if ((meta.format_version as number) > FORMAT_VERSION) {
       throw new SimkitError(
         'UNSUPPORTED',
         `The index in '${dir}' has format version ${String(meta.format_version)}; this @simkit/indexer reads up to ${FORMAT_VERSION}. Upgrade @simkit/indexer.`,
@@ -472,18 +528,22 @@ export class Indexer {
         throw new SimkitError('CORRUPT_INDEX', `Index metadata field '${name}' is missing or invalid.`);
       return meta[name] as T;
     };
-    const embeddingSize = field<number>('embedding_size', (v) => Number.isInteger(v) && (v as number) > 0);
-    const size = field<number>('size', (v) => Number.isInteger(v) && (v as number) >= 0);
+    const isCount = (max: number) => (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
+    const embeddingSize = field<number>('embedding_size', (v) => isCount(1 << 20)(v) && (v as number) > 0);
+    const size = field<number>('size', isCount(0x7fffffff));
+    const statBufferSize = field<number>('stat_buffer_size', (v) => isCount(MAX_STAT_BUFFER_SIZE)(v) && (v as number) > 0);
+    const embeddingOutput = field<number | null>('embedding_output', (v) => v === null || isCount(1 << 16)(v));
     const distanceName = field<string>('distance', (v) => typeof v === 'string');
     const searchConfig = field<ComponentConfig>('search_config', isComponentConfig);
     const storeConfig = field<ComponentConfig>('kv_store_config', isComponentConfig);
     const evaluatorConfig = field<ComponentConfig>('evaluator', isComponentConfig);
+    const calibration = meta.is_calibrated === true ? savedCalibration(meta, field) : undefined;
     const search = await fromConfig<Search>(searchConfig, reg, 'search');
     const store = await fromConfig<Store>(storeConfig, reg, 'store');
     try {
       const evaluator = await fromConfig<MemoryEvaluator>(evaluatorConfig, reg, 'evaluator');
-      await store.load(join(dir, 'store'));
-      await search.load(join(dir, 'search'));
+      await store.load(saved.path('store'));
+      await search.load(saved.path('search'));
       if (store.size() !== size || search.size() !== size) {
         throw new SimkitError(
           'CORRUPT_INDEX',
@@ -496,25 +556,20 @@ export class Indexer {
         search,
         store,
         evaluator,
-        statBufferSize: field<number>('stat_buffer_size', (v) => Number.isInteger(v) && (v as number) > 0),
-        embeddingOutput: (meta.embedding_output as number | null | undefined) ?? null,
+        statBufferSize,
+        embeddingOutput,
       });
-      if (meta.is_calibrated === true) {
-        const metricConfig = field<ComponentConfig>('calibration_metric_config', isComponentConfig);
-        const cutpoints = field<Record<string, Cutpoint>>('cutpoints', (v) => typeof v === 'object' && v !== null);
-        const thresholds = field<Record<string, number[]>>(
-          'calibration_thresholds',
-          (v) => typeof v === 'object' && v !== null,
-        );
-        indexer.calibration = {
-          metric: classificationMetricFromConfig(metricConfig),
-          result: { cutpoints, thresholds },
-        };
-      }
+      indexer.calibration = calibration;
       return indexer;
     } catch (error) {
       // Release what the store opened (files, locks) before reporting the failure.
       await store.close?.().catch(() => {});
+      if (SimkitError.isInstance(error) && (error.code === 'INVALID_ARGUMENT' || error.code === 'DIMENSION_MISMATCH')) {
+        // The arguments came from the saved files, so a complaint about them means the save is wrong.
+        throw new SimkitError('CORRUPT_INDEX', `The index saved in '${dir}' is inconsistent: ${error.message}`, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }
@@ -527,6 +582,10 @@ export class Indexer {
     if (!Number.isInteger(numItems) || numItems < 0) {
       throw invalidArgument(`numItems must be an integer ≥ 0 (0 = all records); got ${describe(numItems)}.`);
     }
+    return this.lock.runShared(() => this.dataFrame(numItems));
+  }
+
+  private async dataFrame(numItems: number): Promise<IndexDataFrame> {
     const n = numItems === 0 ? this.size() : Math.min(numItems, this.size());
     const d = this.embeddingSize;
     const id = new Int32Array(n);
@@ -621,33 +680,47 @@ export class Indexer {
   }
 }
 
-/**
- * Whether `dir` exists, after checking that saving may replace it: it must be missing,
- * an empty directory, or a directory holding a saved index. Anything else would be
- * deleted by the swap, so it is refused.
- */
-async function checkSaveTarget(fs: NodeFiles['fs'], dir: string): Promise<boolean> {
-  let names: string[];
+/** Options must be an object (or left out); `null` or a number is a mistake worth naming. */
+function checkOptionsObject(options: unknown, what: string): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalidArgument(`${what}(): options must be an object (or left out); got ${describe(options)}.`);
+  }
+}
+
+/** The calibration stored in index metadata, checked field by field. */
+function savedCalibration(
+  meta: Record<string, unknown>,
+  field: <T>(name: string, check: (v: unknown) => boolean) => T,
+): Calibration {
+  const isNumber = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const metricConfig = field<ComponentConfig>('calibration_metric_config', isComponentConfig);
+  const cutpoints = field<Record<string, Cutpoint>>(
+    'cutpoints',
+    (v) =>
+      isRecord(v) &&
+      Object.keys(v).length > 0 &&
+      Object.values(v).every(
+        (cp) =>
+          isRecord(cp) &&
+          typeof cp.name === 'string' &&
+          isNumber(cp.distance) &&
+          Object.entries(cp).every(([k, x]) => k === 'name' || isNumber(x)),
+      ),
+  );
+  const thresholds = field<Record<string, number[]>>('calibration_thresholds', (v) => {
+    if (!isRecord(v)) return false;
+    const columns = Object.values(v);
+    const n = Array.isArray(columns[0]) ? columns[0].length : -1;
+    return columns.every((c) => Array.isArray(c) && c.length === n && c.every(isNumber));
+  });
+  let metric: ClassificationMetric;
   try {
-    if (!(await fs.stat(dir)).isDirectory()) {
-      throw invalidArgument(`save: '${dir}' is a file; pass a directory path (new, empty, or an index saved before).`);
-    }
-    names = await fs.readdir(dir);
-  } catch (error) {
-    if (SimkitError.isInstance(error)) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false;
-    throw new SimkitError(
-      'INVALID_ARGUMENT',
-      `save: cannot use '${dir}' (${error instanceof Error ? error.message : String(error)}); pass a path where a directory can be written.`,
-      { cause: error },
-    );
+    metric = classificationMetricFromConfig(metricConfig);
+  } catch (cause) {
+    throw new SimkitError('CORRUPT_INDEX', 'Index metadata field \'calibration_metric_config\' is invalid.', { cause });
   }
-  if (names.length > 0 && !names.includes(METADATA_FILE)) {
-    const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
-    throw invalidArgument(
-      `save: '${dir}' holds other files (${shown}) and no ${METADATA_FILE}; saving replaces the whole directory, so pass a new or empty directory, or one an index was saved to before. Nothing was written.`,
-    );
-  }
-  return true;
+  return { metric, result: { cutpoints, thresholds } };
 }

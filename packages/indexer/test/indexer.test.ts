@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SimkitError, randomVectors } from '@simkit/core';
+import { SimkitError, openSave, randomVectors } from '@simkit/core';
 import { FakeSearch, expectCode, withTempDir } from '@simkit/core/testing';
 import { LinearSearch } from '@simkit/search-linear';
 import fc from 'fast-check';
@@ -252,7 +252,7 @@ describe('Indexer — save and load', () => {
       await ix.calibrate(queries, [0, 1, 2, 0, 1, 2, 0, 1], { k: 3, matcher: 'match_majority_vote' });
       const dir = join(root, 'idx');
       await ix.save(dir);
-      const meta = JSON.parse(await readFile(join(dir, 'index_metadata.json'), 'utf8'));
+      const meta = JSON.parse(await (await openSave(dir, 'simkit-index')).readText('index_metadata.json'));
       expect(meta).toMatchObject({
         size: 40,
         distance: 'cosine',
@@ -288,7 +288,7 @@ describe('Indexer — save and load', () => {
       await ix.batchAdd([[1, 2]]);
       await ix.save(join(root, 'ok'));
       const { rm } = await import('node:fs/promises');
-      await rm(join(root, 'ok', 'store'), { recursive: true });
+      await rm((await openSave(join(root, 'ok'), 'simkit-index')).path('store'), { recursive: true });
       await expectCode(() => Indexer.load(join(root, 'ok')), 'CORRUPT_INDEX');
     });
   });
