@@ -3,7 +3,8 @@ import { calibration } from './calibration.js';
 import { exactSearch } from './exact-search.js';
 import { helloMnist } from './hello-mnist.js';
 import { hnsw } from './hnsw.js';
+import { saves } from './saves.js';
 import { storeLevel } from './store-level.js';
 
 /** Every scenario, in the order `pnpm bench` runs them. Add one line per scenario. */
-export const scenarios: Scenario[] = [exactSearch, calibration, storeLevel, hnsw, helloMnist];
+export const scenarios: Scenario[] = [exactSearch, calibration, storeLevel, hnsw, saves, helloMnist];
