@@ -50,8 +50,7 @@ export const saves: Scenario = {
   async run({ quick }) {
     const rows = quick ? 10_000 : 100_000;
     const repeat = quick ? 3 : 5;
-    const data = clusteredVectors(rows, DIM, 100, SEED);
-    const labels = Int32Array.from({ length: rows }, (_, i) => i % 100);
+    const { data, labels } = clusteredVectors(rows, DIM, 100, SEED);
     const payload = Array.from({ length: rows }, (_, i) => `item-${i}.jpg`);
     const index = new Indexer({ embeddingSize: DIM, distance: 'cosine' });
     await index.batchAdd({ data, rows, dim: DIM }, labels, payload);
