@@ -1,8 +1,9 @@
 import { SimkitError, invalidArgument } from './errors.js';
-import { nodeCrypto } from './file-reads.js';
+import { nodeCrypto, readRegularFile } from './file-reads.js';
 import { errnoCode, fileError, ioError } from './io-errors.js';
 import { type NodeFiles, nodeFiles } from './node-files.js';
 import {
+  MAX_MANIFEST_BYTES,
   SAVE_FORMAT,
   SAVE_FORMAT_VERSION,
   SAVE_MANIFEST,
@@ -107,7 +108,8 @@ async function commitSave(
 ): Promise<SaveInfo> {
   const { fs, path } = files;
   const crypto = await nodeCrypto();
-  const existed = await checkTarget(files, target);
+  const previous = await checkTarget(files, target, kind);
+  const existed = previous !== false;
   const id = crypto.randomBytes(8).toString('hex');
   const generation = generationName(process.pid, id);
   const genDir = path.join(absolute, generation);
@@ -117,7 +119,8 @@ async function commitSave(
   inFlight.add(tempManifest);
   let committed = false;
   try {
-    await io(`Creating ${target}`, () => fs.mkdir(genDir, { recursive: true }));
+    if (!existed) await io(`Creating ${target}`, () => makeDirectories(files, absolute));
+    await io(`Creating ${target}`, () => fs.mkdir(genDir));
     await write(genDir);
     const listed = await sealGeneration(files, crypto, genDir, durable);
     const manifest: SaveManifest = {
@@ -141,6 +144,10 @@ async function commitSave(
     await io(`Committing the save in ${target}`, () => fs.rename(tempManifest, path.join(absolute, SAVE_MANIFEST)));
     committed = true;
     if (durable) await syncDirectory(files, absolute);
+    // The generation just replaced is no longer named by any manifest, whoever wrote it.
+    if (typeof previous === 'string' && previous !== generation) {
+      await fs.rm(path.join(absolute, previous), { recursive: true, force: true }).catch(() => undefined);
+    }
     await removeLeftovers(files, absolute, generation);
     return {
       id,
@@ -187,10 +194,12 @@ async function io<T>(what: string, op: () => Promise<T>): Promise<T> {
 
 /**
  * Checks that saving may use `target`: missing, an empty directory, or a directory that
- * holds a save (or only what crashed saves left). Anything else is refused. True when it exists.
+ * holds a save of the same kind (or a damaged one, or only what crashed saves left).
+ * Anything else is refused. Returns false when `target` is missing, else the generation
+ * the current manifest names (undefined when there is none or it cannot be read).
  */
-async function checkTarget(files: NodeFiles, target: string): Promise<boolean> {
-  const { fs } = files;
+async function checkTarget(files: NodeFiles, target: string, kind: string): Promise<false | string | undefined> {
+  const { fs, path } = files;
   let names: string[];
   try {
     const stat = await fs.stat(target);
@@ -212,7 +221,47 @@ async function checkTarget(files: NodeFiles, target: string): Promise<boolean> {
       `save: '${target}' holds files that are not a simkit save (${shown}); pass a new or empty directory, or one saved to before. Nothing was written.`,
     );
   }
-  return true;
+  if (!names.includes(SAVE_MANIFEST)) return undefined;
+  let current: { kind?: unknown; generation?: unknown } | undefined;
+  try {
+    const bytes = await readRegularFile(path.join(target, SAVE_MANIFEST), { maxBytes: MAX_MANIFEST_BYTES });
+    current = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    // A damaged manifest is replaced: saving again is how a user repairs it.
+  }
+  if (current !== undefined && typeof current.kind === 'string' && current.kind !== kind) {
+    throw invalidArgument(
+      `save: '${target}' holds a saved '${current.kind}', not a '${kind}'; save into another directory, or delete that one first. Nothing was written.`,
+    );
+  }
+  return typeof current?.generation === 'string' && ownerPid(current.generation) !== undefined
+    ? current.generation
+    : undefined;
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time: a recursive mkdir reports
+ * ENOENT instead of EROFS on a read-only mount, and never returns under some /proc paths.
+ */
+async function makeDirectories(files: NodeFiles, dir: string): Promise<void> {
+  const { fs, path } = files;
+  const missing: string[] = [];
+  for (let at = dir; ; at = path.dirname(at)) {
+    try {
+      await fs.lstat(at);
+      break;
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT' || path.dirname(at) === at) throw error;
+      missing.push(at);
+    }
+  }
+  for (const at of missing.reverse()) {
+    try {
+      await fs.mkdir(at);
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+    }
+  }
 }
 
 /**

@@ -77,7 +77,7 @@ export async function readRegularFile(file: string, options: ReadRegularFileOpti
     const { bytesRead: extra } = await handle.read(Buffer.alloc(1), 0, 1, size);
     if (extra !== 0) throw corrupt('it grew while it was read');
     if (hash !== undefined && hash.digest('hex') !== options.sha256) {
-      throw corrupt('its content does not match its checksum (damaged, or from another save)');
+      throw corrupt('it does not match its checksum (damaged, or from another save)');
     }
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (cause) {

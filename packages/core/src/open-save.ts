@@ -36,7 +36,10 @@ export interface OpenedSave {
 }
 
 export interface OpenSaveOptions {
-  /** Remove what crashed saves left in the directory (best effort; never the save). Default true. */
+  /**
+   * Remove what crashed saves left in the directory (best effort; never the save). Default
+   * false: a load leaves the directory exactly as it found it, and the next save cleans.
+   */
   readonly clean?: boolean;
 }
 
@@ -84,10 +87,18 @@ export async function openSave(target: string, kind: string, options: OpenSaveOp
   } catch (cause) {
     throw corrupt(`its ${SAVE_MANIFEST} is not valid JSON`, cause);
   }
-  const { manifest, checksum } = checkManifest(raw, (problem) => corrupt(`its ${SAVE_MANIFEST}: ${problem}`));
-  if (crypto.createHash('sha256').update(manifestBody(manifest)).digest('hex') !== checksum) {
+  // The checksum first: a damaged manifest is CORRUPT_INDEX even where the damage hit its version.
+  const claimed = (raw as { checksum?: unknown } | null)?.checksum;
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    Array.isArray(raw) ||
+    typeof claimed !== 'string' ||
+    crypto.createHash('sha256').update(manifestBody(raw)).digest('hex') !== claimed
+  ) {
     throw corrupt(`its ${SAVE_MANIFEST} does not match its own checksum (damaged)`);
   }
+  const { manifest } = checkManifest(raw, (problem) => corrupt(`its ${SAVE_MANIFEST}: ${problem}`));
   if (manifest.kind !== kind) {
     throw corrupt(`it holds a saved '${manifest.kind}', not a '${kind}'`);
   }
@@ -100,7 +111,7 @@ export async function openSave(target: string, kind: string, options: OpenSaveOp
     if (isOsFailure(error)) throw ioError(`Opening ${dir}`, error);
     throw corrupt(`its files directory ${manifest.generation} is missing`, error);
   }
-  if (options.clean !== false) await cleanSaveDirectory({ fs, path }, target, manifest.generation).catch(() => 0);
+  if (options.clean === true) await cleanSaveDirectory({ fs, path }, target, manifest.generation).catch(() => 0);
 
   const files = new Map(manifest.files.map((f) => [f.path, f]));
   const fileCorrupt = (name: string) => (problem: string, cause?: unknown) =>

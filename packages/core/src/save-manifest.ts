@@ -55,21 +55,19 @@ export function manifestText(manifest: SaveManifest, checksum: string): string {
   return `${JSON.stringify({ ...manifest, checksum }, null, 2)}\n`;
 }
 
-/** The bytes the manifest checksum covers. */
-export function manifestBody(manifest: SaveManifest): string {
-  return JSON.stringify({
-    format: manifest.format,
-    version: manifest.version,
-    kind: manifest.kind,
-    id: manifest.id,
-    generation: manifest.generation,
-    files: manifest.files.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })),
-  });
+/**
+ * The text the manifest checksum covers: the manifest object without its `checksum` field,
+ * as compact JSON with the keys in the order they are stored. It depends on no field's
+ * meaning, so a damaged manifest of any format version is recognised as damaged.
+ */
+export function manifestBody(manifest: object): string {
+  const { checksum: _ignored, ...body } = manifest as Record<string, unknown>;
+  return JSON.stringify(body);
 }
 
 /**
- * Checks a parsed manifest field by field. Returns the manifest and the checksum it
- * claims; the caller compares that with the checksum of `manifestBody`.
+ * Checks a parsed manifest field by field, after its checksum (over `manifestBody`) was
+ * found to match. Returns the manifest and the checksum it claims.
  */
 export function checkManifest(
   value: unknown,

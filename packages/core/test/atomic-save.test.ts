@@ -105,6 +105,57 @@ describe('writeSave', () => {
     });
   });
 
+  it('refuses to replace a save of another kind, but replaces a damaged one', async () => {
+    await withTempDir(async (dir) => {
+      await writeSave(dir, 'model', writeText({ 'm.txt': 'model' }));
+      const e = await expectCode(() => writeSave(dir, 'test', writeText({ 'a.txt': 'x' })), 'INVALID_ARGUMENT');
+      expect(e.message).toContain("saved 'model'");
+      expect(await readSave(dir, 'model')).toEqual({ 'm.txt': 'model' });
+      await writeFile(join(dir, SAVE_MANIFEST), '{ damaged');
+      await writeSave(dir, 'test', writeText({ 'a.txt': 'repaired' }));
+      expect(await readSave(dir)).toEqual({ 'a.txt': 'repaired' });
+    });
+  });
+
+  it('removes the generation it replaced even when a still-running process wrote it', async () => {
+    await withTempDir(async (dir) => {
+      const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)']);
+      try {
+        // A save committed by another process (still running) that named its own generation.
+        const first = await writeSave(dir, 'test', writeText({ 'a.txt': 'one' }));
+        const theirs = `gen-${sleeper.pid}-0123456789abcdef`;
+        await rename(first.dir, join(dir, theirs));
+        const manifest = JSON.parse(await readFile(join(dir, SAVE_MANIFEST), 'utf8'));
+        const { checksum: _old, ...body } = { ...manifest, generation: theirs };
+        const { createHash } = await import('node:crypto');
+        const checksum = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+        await writeFile(join(dir, SAVE_MANIFEST), JSON.stringify({ ...body, checksum }));
+        expect(await readSave(dir)).toEqual({ 'a.txt': 'one' });
+        await writeSave(dir, 'test', writeText({ 'a.txt': 'two' }));
+        await expectOneGeneration(dir);
+        expect(await readdir(dir)).not.toContain(theirs);
+      } finally {
+        sleeper.kill('SIGKILL');
+      }
+    });
+  });
+
+  it('creates missing parents, and reports a read-only parent as IO_ERROR, not a missing one', async () => {
+    await withTempDir(async (root) => {
+      await writeSave(join(root, 'a', 'b', 'c'), 'test', writeText({ 'x.txt': 'x' }));
+      expect(await readSave(join(root, 'a', 'b', 'c'))).toEqual({ 'x.txt': 'x' });
+      const mount = join(root, 'ro');
+      await mkdir(mount);
+      expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', mount]).status).toBe(0);
+      try {
+        const e = await expectCode(() => writeSave(join(mount, 'x', 'y'), 'test', writeText({ 'a.txt': 'x' })), 'IO_ERROR');
+        expect((e.details as { errno?: string }).errno).toBe('EROFS');
+      } finally {
+        spawnSync('umount', ['-l', mount]);
+      }
+    });
+  });
+
   it('rejects bad arguments with INVALID_ARGUMENT', async () => {
     await expectCode(() => writeSave('', 'test', async () => {}), 'INVALID_ARGUMENT');
     await expectCode(() => writeSave('/tmp/x', 'Not A Kind', async () => {}), 'INVALID_ARGUMENT');
@@ -147,14 +198,16 @@ describe('writeSave', () => {
       try {
         const liveGen = join(dir, `gen-${sleeper.pid}-fedcba9876543210`);
         await mkdir(liveGen);
-        // Loading works despite the leftovers, and cleans the dead process's ones.
+        // Loading works despite the leftovers, and changes nothing.
+        const before = (await readdir(dir)).sort();
         expect(await readSave(dir)).toEqual({ 'a.txt': 'one' });
+        expect((await readdir(dir)).sort()).toEqual(before);
+        // The next save cleans the dead process's leftovers, not the live one's.
+        await writeSave(dir, 'test', writeText({ 'a.txt': 'two' }));
         const names = await readdir(dir);
         expect(names).not.toContain(`gen-${dead}-0123456789abcdef`);
         expect(names).not.toContain(`.tmp-${dead}-0123456789abcdef.json`);
         expect(names).toContain(`gen-${sleeper.pid}-fedcba9876543210`);
-        await writeSave(dir, 'test', writeText({ 'a.txt': 'two' }));
-        expect(await readdir(dir)).toContain(`gen-${sleeper.pid}-fedcba9876543210`);
       } finally {
         sleeper.kill('SIGKILL');
       }
@@ -230,7 +283,12 @@ describe('openSave', () => {
           throw new Error(`${what}: ${String(e)}`);
         });
       }
-      await writeFile(file, JSON.stringify({ ...manifest, version: 99 }));
+      // A newer format is UNSUPPORTED only when its checksum holds; a damaged version is CORRUPT_INDEX.
+      await writeFile(file, original.replace('"version": 1', '"version": 3'));
+      await expectCode(() => openSave(dir, 'test'), 'CORRUPT_INDEX');
+      const { checksum: _c, ...body } = { ...manifest, version: 99 };
+      const { createHash } = await import('node:crypto');
+      await writeFile(file, JSON.stringify({ ...body, checksum: createHash('sha256').update(JSON.stringify(body)).digest('hex') }));
       await expectCode(() => openSave(dir, 'test'), 'UNSUPPORTED');
       await writeFile(file, original);
       const e = await expectCode(() => openSave(dir, 'other'), 'CORRUPT_INDEX');
