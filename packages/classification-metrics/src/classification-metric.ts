@@ -1,4 +1,11 @@
-import { type ComponentConfig, type Configurable, SimkitError, describe, invalidArgument } from '@simkit/core';
+import {
+  type ComponentConfig,
+  type Configurable,
+  SimkitError,
+  checkOptions,
+  describe,
+  invalidArgument,
+} from '@simkit/core';
 
 /** Per-threshold confusion counts: entry `i` counts the queries at threshold `i`; `count` is the number of queries. */
 export interface ClassificationCounts {
@@ -53,10 +60,8 @@ export abstract class ClassificationMetricBase implements ClassificationMetric, 
   readonly maximize: boolean;
   readonly increasing: boolean;
 
-  constructor(options: ClassificationMetricOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw invalidArgument(`metric options must be an object { name, canonicalName }; got ${describe(options)}.`);
-    }
+  constructor(metricOptions: ClassificationMetricOptions) {
+    const options = checkOptions(metricOptions, 'metric options { name, canonicalName }');
     this.name = checkName(options.name, 'name');
     this.canonicalName = checkName(options.canonicalName, 'canonicalName');
     this.maximize = checkFlag(options.maximize ?? true, 'maximize');

@@ -1,6 +1,7 @@
 import {
   type ComponentConfig,
   SimkitError,
+  checkOptions,
   describe,
   expectConfig,
   invalidArgument,
@@ -89,8 +90,9 @@ function renamed(metric: ClassificationMetric, name: string): ClassificationMetr
  */
 export function classificationMetricFromConfig(
   config: ComponentConfig | ClassificationMetricConfig,
-  custom: Readonly<Record<string, ClassificationMetric>> = {},
+  customMetrics?: Readonly<Record<string, ClassificationMetric>>,
 ): ClassificationMetric {
+  const custom = checkOptions(customMetrics, 'custom metrics');
   let inner: Record<string, unknown>;
   if (isComponentConfig(config)) {
     expectConfig(config, CLASSIFICATION_METRIC_TYPE, CLASSIFICATION_METRIC_CONFIG_VERSION);

@@ -27,12 +27,21 @@ export interface ComponentFactory<T = unknown> {
  */
 export type Registry = Readonly<Record<string, ComponentFactory>>;
 
+/**
+ * True for `{ type, version, config }`: a non-empty type, a version that is an integer ≥ 1,
+ * a plain config object, and a package name if there is one. A version of NaN, 1.5 or
+ * Infinity (say, from a damaged file) is not a config.
+ */
 export function isComponentConfig(value: unknown): value is ComponentConfig {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
   return (
     typeof v.type === 'string' &&
+    v.type !== '' &&
     typeof v.version === 'number' &&
+    Number.isSafeInteger(v.version) &&
+    v.version >= 1 &&
+    (v.package === undefined || typeof v.package === 'string') &&
     typeof v.config === 'object' &&
     v.config !== null &&
     !Array.isArray(v.config)

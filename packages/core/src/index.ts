@@ -5,11 +5,13 @@ export {
   assertPositiveInteger,
   batch,
   describe,
+  isNumericTypedArray,
   row,
   toBatch,
   toIds,
   type EmbeddingBatch,
   type EmbeddingsInput,
+  type NumericTypedArray,
 } from './embeddings.js';
 export {
   expectConfig,
@@ -25,12 +27,19 @@ export type { Distance } from './distance.js';
 export type { LookupOptions, Neighbors, Search, SearchSupports } from './search.js';
 export type { LabelsInput, Store, StoreRecord, StoreSupports } from './store.js';
 export { checkData, checkLabels, type CheckedLabels } from './records.js';
-export { checkAddInput, checkLookupInput, unsupported } from './checks.js';
+export {
+  checkAddInput,
+  checkLookupInput,
+  checkOptions,
+  checkedCount,
+  unsupported,
+  type CountBounds,
+} from './checks.js';
 export { clusteredVectors, randomVectors, seededRandom } from './random.js';
 export { nodeFiles, type NodeFiles } from './node-files.js';
 export { errnoCode, fileError, ioError, isOsFailure } from './io-errors.js';
 export { readRegularFile, type ReadRegularFileOptions } from './file-reads.js';
 export { writeSave, type SaveInfo, type WriteSaveOptions } from './atomic-save.js';
 export { openSave, type OpenSaveOptions, type OpenedSave } from './open-save.js';
-export { SAVE_MANIFEST, type SavedFile } from './save-manifest.js';
+export { MAX_MANIFEST_BYTES, SAVE_MANIFEST, type SavedFile } from './save-manifest.js';
 export { OperationLock } from './operation-lock.js';

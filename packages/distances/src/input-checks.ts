@@ -48,7 +48,7 @@ export function checkBatch(queries: unknown, keys: unknown, dim: unknown, out: u
   }
   const rows = queries.length / dim;
   const cols = keys.length / dim;
-  if (out === undefined) return { rows, cols, out: new Float32Array(rows * cols) };
+  if (out === undefined) return { rows, cols, out: allocate(rows, cols, distance) };
   assertFloat32(out, `${distance}.batch: out`);
   if (out.length < rows * cols) {
     throw invalidArgument(
@@ -56,6 +56,19 @@ export function checkBatch(queries: unknown, keys: unknown, dim: unknown, out: u
     );
   }
   return { rows, cols, out };
+}
+
+/** The `rows × cols` output of `batch`, or INVALID_ARGUMENT when it is too large to allocate. */
+function allocate(rows: number, cols: number, distance: string): Float32Array {
+  try {
+    return new Float32Array(rows * cols);
+  } catch (cause) {
+    throw new SimkitError(
+      'INVALID_ARGUMENT',
+      `${distance}.batch: ${rows} queries × ${cols} keys = ${rows * cols} distances do not fit in one Float32Array; pass fewer queries per call.`,
+      { details: { rows, cols }, cause },
+    );
+  }
 }
 
 /** Index of the first row holding NaN or ±Infinity, or -1. Only used to explain an error. */

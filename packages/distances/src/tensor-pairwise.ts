@@ -10,6 +10,11 @@ export function checkTensorPair(a: unknown, b: unknown, distance: string): asser
     if (!(t instanceof tf.Tensor)) {
       throw invalidArgument(`${distance}.pairwise: ${what} must be a tf.Tensor2D; got ${describe(t)}.`);
     }
+    if (t.isDisposed) {
+      throw invalidArgument(
+        `${distance}.pairwise: ${what} is a tensor that was disposed; pass a live tensor (dispose it only after pairwise).`,
+      );
+    }
     if (t.rank !== 2) {
       throw invalidArgument(
         `${distance}.pairwise: ${what} has shape [${t.shape.join(', ')}]; pass a rank-2 tensor [rows, dim] (tf.reshape or tf.expandDims first).`,

@@ -1,4 +1,4 @@
-import { describe, invalidArgument } from '@simkit/core';
+import { checkOptions, describe, invalidArgument } from '@simkit/core';
 import type { CalibrationResult, Cutpoint } from './cutpoint.js';
 
 export interface FormatOptions {
@@ -14,7 +14,7 @@ type Cell = string | number | undefined;
  */
 export function formatCutpoints(
   result: CalibrationResult | Readonly<Record<string, Cutpoint>>,
-  options: FormatOptions = {},
+  options?: FormatOptions,
 ): string {
   const rounding = checkRounding(options);
   if (typeof result !== 'object' || result === null) {
@@ -43,7 +43,7 @@ export function formatCutpoints(
  */
 export function formatMetrics(
   record: Readonly<Record<string, number | ArrayLike<number>>>,
-  options: FormatOptions = {},
+  options?: FormatOptions,
 ): string {
   const rounding = checkRounding(options);
   if (typeof record !== 'object' || record === null) {
@@ -84,11 +84,8 @@ function isCalibrationResult(value: object): value is CalibrationResult {
   );
 }
 
-function checkRounding(options: FormatOptions): number {
-  if (typeof options !== 'object' || options === null) {
-    throw invalidArgument(`options must be an object { rounding }; got ${describe(options)}.`);
-  }
-  const r = options.rounding ?? 2;
+function checkRounding(options: FormatOptions | undefined): number {
+  const r = checkOptions(options, 'format options { rounding }').rounding ?? 2;
   if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r > 20) {
     throw invalidArgument(`rounding must be an integer from 0 to 20; got ${describe(r)}.`);
   }

@@ -42,14 +42,24 @@ export function toLookupMatrix(rows: ReadonlyArray<ReadonlyArray<LookupEntry>>, 
       if (row.length > width) width = row.length;
     }
   } else {
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) {
       throw invalidArgument(`k must be an integer ≥ 1; got ${describe(k)}.`);
     }
     width = k;
   }
   const n = rows.length;
-  const labels = new Int32Array(n * width).fill(PAD_LABEL);
-  const distances = new Float64Array(n * width).fill(PAD_DISTANCE);
+  let labels: Int32Array;
+  let distances: Float64Array;
+  try {
+    labels = new Int32Array(n * width).fill(PAD_LABEL);
+    distances = new Float64Array(n * width).fill(PAD_DISTANCE);
+  } catch (cause) {
+    throw new SimkitError(
+      'INVALID_ARGUMENT',
+      `${n} queries × k = ${width} lookups do not fit in memory; pass a smaller k or fewer queries.`,
+      { details: { n, k: width }, cause },
+    );
+  }
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     if (!Array.isArray(row)) {

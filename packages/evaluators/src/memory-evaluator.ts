@@ -2,9 +2,11 @@ import { type ClassificationMetric, makeClassificationMetric } from '@simkit/cla
 import {
   type ComponentConfig,
   type ProgressHandler,
+  checkOptions,
   describe,
   expectConfig,
   invalidArgument,
+  isNumericTypedArray,
   noProgress,
 } from '@simkit/core';
 import { type RetrievalMetric, makeRetrievalMetric } from '@simkit/retrieval-metrics';
@@ -41,12 +43,10 @@ export class MemoryEvaluator implements Evaluator {
   static readonly version = 1;
   readonly distanceRounding: number | null;
 
-  constructor(options: MemoryEvaluatorOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw invalidArgument(`MemoryEvaluator options must be an object; got ${describe(options)}.`);
-    }
+  constructor(options?: MemoryEvaluatorOptions) {
+    const o = checkOptions(options, 'MemoryEvaluator options');
     this.distanceRounding = checkDecimals(
-      options.distanceRounding === undefined ? 8 : options.distanceRounding,
+      o.distanceRounding === undefined ? 8 : o.distanceRounding,
       'distanceRounding',
     );
   }
@@ -82,10 +82,12 @@ export class MemoryEvaluator implements Evaluator {
    * meet the targets (SEMANTICS §5): distances rounded, every distinct distance
    * of every lookup column is a threshold, last best index wins.
    */
-  calibrate(queryLabels: ArrayLike<number>, lookups: LookupMatrix, options: CalibrateOptions = {}): CalibrationResult {
-    if (typeof options !== 'object' || options === null) {
-      throw invalidArgument(`calibrate options must be an object; got ${describe(options)}.`);
-    }
+  calibrate(
+    queryLabels: ArrayLike<number>,
+    lookups: LookupMatrix,
+    calibrateOptions?: CalibrateOptions,
+  ): CalibrationResult {
+    const options = checkOptions(calibrateOptions, 'calibrate options');
     checkLookupMatrix(lookups);
     assertLookupsPresent(lookups);
     const labels = toQueryLabels(queryLabels, lookups.n);
@@ -148,11 +150,9 @@ export class MemoryEvaluator implements Evaluator {
    * distances as given, rounded like calibrate's) is within the cutpoint, else
    * `noMatchLabel`.
    */
-  match(lookups: LookupMatrix, cutpoint: Cutpoint, options: MatchOptions = {}): Int32Array {
+  match(lookups: LookupMatrix, cutpoint: Cutpoint, matchOptions?: MatchOptions): Int32Array {
     checkLookupMatrix(lookups);
-    if (typeof options !== 'object' || options === null) {
-      throw invalidArgument(`match options must be an object; got ${describe(options)}.`);
-    }
+    const options = checkOptions(matchOptions, 'match options');
     if (
       typeof cutpoint !== 'object' ||
       cutpoint === null ||
@@ -270,7 +270,7 @@ function toArray(values: Float64Array): number[] {
 }
 
 function toThresholds(values: ArrayLike<number>): Float64Array {
-  if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
+  if (!Array.isArray(values) && !isNumericTypedArray(values)) {
     throw invalidArgument(`distanceThresholds must be an array of numbers; got ${describe(values)}.`);
   }
   if (values.length === 0) throw invalidArgument('distanceThresholds is empty; pass at least one distance.');

@@ -29,6 +29,12 @@ export async function embedInBatches(
   const rows = inputs.rows;
   const out = new Float32Array(rows * dim);
   for (let start = 0; start < rows; start += batchSize) {
+    if (inputs.tensors.some((t) => t.isDisposed)) {
+      throw new SimkitError(
+        'INVALID_ARGUMENT',
+        'A model input tensor was disposed while the model was running on it (the tensor was disposed); dispose input tensors only after the call has finished.',
+      );
+    }
     const size = Math.min(batchSize, rows - start);
     const head = tidy(() => {
       const batch =

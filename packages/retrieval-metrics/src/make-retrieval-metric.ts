@@ -1,4 +1,11 @@
-import { type ComponentConfig, SimkitError, describe, invalidArgument, isComponentConfig } from '@simkit/core';
+import {
+  type ComponentConfig,
+  SimkitError,
+  checkOptions,
+  describe,
+  invalidArgument,
+  isComponentConfig,
+} from '@simkit/core';
 import { BNDCG } from './bndcg.js';
 import { MapAtK } from './map-at-k.js';
 import { PrecisionAtK, type PrecisionAtKOptions } from './precision-at-k.js';
@@ -30,8 +37,9 @@ export function isRetrievalMetric(value: unknown): value is RetrievalMetric {
  */
 export function makeRetrievalMetric(
   metric: string | RetrievalMetric,
-  options: PrecisionAtKOptions = {},
+  metricOptions?: PrecisionAtKOptions,
 ): RetrievalMetric {
+  const options = checkOptions(metricOptions, 'retrieval metric options');
   if (typeof metric !== 'string') {
     if (!isRetrievalMetric(metric)) {
       throw invalidArgument(`Expected a retrieval metric name or object; got ${describe(metric)}.`);
@@ -46,9 +54,6 @@ export function makeRetrievalMetric(
       `Unknown retrieval metric '${metric}'. Use one of ${RETRIEVAL_METRIC_NAMES.join(', ')}, optionally with @k (e.g. 'recall@5'), or pass a RetrievalMetric object.`,
       { metric },
     );
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw invalidArgument(`options must be an object; got ${describe(options)}.`);
   }
   const fromName = match[2] === undefined ? undefined : Number(match[2]);
   if (fromName !== undefined && options.k !== undefined && options.k !== fromName) {

@@ -125,7 +125,8 @@ function toRelevantMap(r: RelevantCounts): ReadonlyMap<number, number> {
     r instanceof Map ? Array.from(r.entries()) : Object.entries(r as Record<string, number>);
   const out = new Map<number, number>();
   for (const [key, value] of entries) {
-    const label = typeof key === 'string' && key.trim() !== '' ? Number(key) : key;
+    // Object keys are strings: only the canonical text of an integer ('7', '-2') names a label, not '0x7' or ' 7'.
+    const label = typeof key === 'string' && String(Number(key)) === key ? Number(key) : key;
     if (typeof label !== 'number' || !Number.isInteger(label)) {
       throw invalidArgument(`r: key ${describe(key)} is not an integer label.`);
     }

@@ -2,6 +2,7 @@ import {
   type ComponentConfig,
   type Configurable,
   SimkitError,
+  checkOptions,
   describe,
   expectConfig,
   invalidArgument,
@@ -72,10 +73,8 @@ export abstract class RetrievalMetricBase implements RetrievalMetric {
   readonly average: Average;
   readonly dropClosestLookup: boolean;
 
-  constructor(defaultName: string, canonicalName: string, options: RetrievalMetricOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw invalidArgument(`retrieval metric options must be an object; got ${describe(options)}.`);
-    }
+  constructor(defaultName: string, canonicalName: string, metricOptions?: RetrievalMetricOptions) {
+    const options = checkOptions(metricOptions, 'retrieval metric options');
     const {
       k = 5,
       distanceThreshold = Number.POSITIVE_INFINITY,
@@ -86,7 +85,7 @@ export abstract class RetrievalMetricBase implements RetrievalMetric {
     if (typeof name !== 'string' || name.length === 0) {
       throw invalidArgument(`name must be a non-empty string; got ${describe(name)}.`);
     }
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) {
       throw invalidArgument(`k must be an integer ≥ 1; got ${describe(k)}.`);
     }
     if (typeof distanceThreshold !== 'number' || Number.isNaN(distanceThreshold)) {
