@@ -1,12 +1,17 @@
-import { SimkitError, invalidArgument, nodeFiles } from '@simkit/core';
-import { crc32 } from './crc32.js';
+import { SimkitError, nodeFiles, openSave, writeSave } from '@simkit/core';
 import { float32FromLittleEndian, int32FromLittleEndian, toLittleEndian } from './little-endian.js';
 
+/** The `kind` of a LinearSearch save in the core manifest. */
+export const SAVE_KIND = 'linear-search';
 export const MANIFEST_FILE = 'linear-search.json';
 export const VECTORS_FILE = 'vectors.f32';
 export const IDS_FILE = 'ids.i32';
 const FORMAT = 'simkit-linear-search';
 export const FORMAT_VERSION = 1;
+/** linear-search.json is a few hundred bytes; anything much bigger is not one. */
+const MAX_MANIFEST_BYTES = 64 * 1024;
+/** Ids are int32, so an index holds at most this many vectors. */
+const MAX_COUNT = 0x7fffffff;
 
 /** What a saved linear index holds: live vectors and their ids, in insertion order. */
 export interface SavedIndex {
@@ -23,21 +28,16 @@ interface Manifest {
   dim: number | null;
   count: number;
   byteOrder: 'little-endian';
-  crc32: { vectors: number; ids: number };
 }
 
 /**
- * Writes the manifest and the two little-endian binary files into `dir`. Each file is written
- * under a temporary name and renamed, data before manifest; checksums in the manifest make a
- * half-replaced directory fail to load rather than load wrong data.
+ * Saves the index into `dir` with core's atomic save (kind `linear-search`): the two
+ * little-endian binary files and `linear-search.json` go into a fresh generation directory,
+ * and the core manifest naming them, with their sizes and SHA-256, is committed last.
+ * OS failures surface as IO_ERROR and leave the previous save in place.
  */
 export async function writeIndexFiles(dir: string, saved: SavedIndex): Promise<void> {
-  const {
-    fs,
-    path: { join },
-  } = await nodeFiles();
-  const vectorBytes = toLittleEndian(saved.vectors);
-  const idBytes = toLittleEndian(saved.ids);
+  const { fs, path } = await nodeFiles();
   const manifest: Manifest = {
     format: FORMAT,
     version: FORMAT_VERSION,
@@ -45,22 +45,15 @@ export async function writeIndexFiles(dir: string, saved: SavedIndex): Promise<v
     dim: saved.dim ?? null,
     count: saved.ids.length,
     byteOrder: 'little-endian',
-    crc32: { vectors: crc32(vectorBytes), ids: crc32(idBytes) },
   };
   const files: Array<[string, Uint8Array | string]> = [
-    [VECTORS_FILE, vectorBytes],
-    [IDS_FILE, idBytes],
+    [VECTORS_FILE, toLittleEndian(saved.vectors)],
+    [IDS_FILE, toLittleEndian(saved.ids)],
     [MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`],
   ];
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    for (const [name, content] of files) await fs.writeFile(join(dir, `${name}.tmp`), content);
-    for (const [name] of files) await fs.rename(join(dir, `${name}.tmp`), join(dir, name));
-  } catch (cause) {
-    throw invalidArgument(
-      `Could not write the linear search index to ${dir} (${(cause as Error).message}); check that the path is a writable directory.`,
-    );
-  }
+  await writeSave(dir, SAVE_KIND, async (gen) => {
+    for (const [name, content] of files) await fs.writeFile(path.join(gen, name), content, { flag: 'wx' });
+  });
 }
 
 function corrupt(dir: string, problem: string, cause?: unknown): SimkitError {
@@ -69,20 +62,6 @@ function corrupt(dir: string, problem: string, cause?: unknown): SimkitError {
     `The linear search index in ${dir} cannot be loaded: ${problem}. Save the index again or point load() at the directory save() wrote.`,
     cause === undefined ? { details: { dir } } : { details: { dir }, cause },
   );
-}
-
-async function readBytes(dir: string, name: string): Promise<Uint8Array> {
-  const {
-    fs,
-    path: { join },
-  } = await nodeFiles();
-  try {
-    return await fs.readFile(join(dir, name));
-  } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    const problem = code === 'ENOENT' ? `${name} is missing` : `${name} cannot be read (${code ?? 'unknown error'})`;
-    throw corrupt(dir, problem, cause);
-  }
 }
 
 function parseManifest(dir: string, text: string): Manifest {
@@ -105,42 +84,38 @@ function parseManifest(dir: string, text: string): Manifest {
       `The linear search index in ${dir} has format version ${v.version}, newer than this package reads (${FORMAT_VERSION}); upgrade @simkit/search-linear.`,
     );
   }
-  const dimOk = v.dim === null || (Number.isInteger(v.dim) && v.dim > 0);
-  const countOk = Number.isInteger(v.count) && v.count >= 0 && (v.count === 0 || v.dim !== null);
-  const crcOk =
-    typeof v.crc32 === 'object' &&
-    v.crc32 !== null &&
-    Number.isInteger(v.crc32.vectors) &&
-    Number.isInteger(v.crc32.ids);
-  if (typeof v.distance !== 'string' || !dimOk || !countOk || !crcOk || v.byteOrder !== 'little-endian') {
-    throw corrupt(dir, `${MANIFEST_FILE} has missing or invalid fields (distance, dim, count, byteOrder, crc32)`);
+  const dimOk = v.dim === null || (Number.isSafeInteger(v.dim) && v.dim > 0);
+  const countOk =
+    Number.isSafeInteger(v.count) && v.count >= 0 && v.count <= MAX_COUNT && (v.count === 0 || v.dim !== null);
+  if (typeof v.distance !== 'string' || !dimOk || !countOk || v.byteOrder !== 'little-endian') {
+    throw corrupt(dir, `${MANIFEST_FILE} has missing or invalid fields (distance, dim, count, byteOrder)`);
   }
   return v;
 }
 
 /**
- * Reads and checks what `writeIndexFiles` wrote. Anything missing, short, long, altered or
- * foreign fails with CORRUPT_INDEX; a newer format fails with UNSUPPORTED.
+ * Reads and checks what `writeIndexFiles` saved. The core manifest vouches for each file's
+ * size and checksum (and refuses links, FIFOs and devices); the counts in
+ * `linear-search.json` must match the sizes the files really have before anything is read
+ * or allocated. Anything missing, short, long, altered or foreign fails with CORRUPT_INDEX;
+ * a newer format fails with UNSUPPORTED; an OS failure with IO_ERROR.
  */
 export async function readIndexFiles(dir: string): Promise<SavedIndex> {
-  const manifestBytes = await readBytes(dir, MANIFEST_FILE);
-  const manifest = parseManifest(dir, new TextDecoder().decode(manifestBytes));
+  const opened = await openSave(dir, SAVE_KIND);
+  const manifest = parseManifest(dir, await opened.readText(MANIFEST_FILE, { maxBytes: MAX_MANIFEST_BYTES }));
   const dim = manifest.dim ?? 0;
   const count = manifest.count;
-  const vectorBytes = await readBytes(dir, VECTORS_FILE);
-  const idBytes = await readBytes(dir, IDS_FILE);
-  const wantVectorBytes = count * dim * 4;
-  if (vectorBytes.length !== wantVectorBytes) {
-    throw corrupt(
-      dir,
-      `${VECTORS_FILE} has ${vectorBytes.length} bytes, expected ${wantVectorBytes} (${count} × ${dim} float32)`,
-    );
+  const wanted: Array<[string, number, string]> = [
+    [VECTORS_FILE, count * dim * 4, `${count} × ${dim} float32`],
+    [IDS_FILE, count * 4, `${count} int32`],
+  ];
+  for (const [name, bytes, what] of wanted) {
+    const saved = opened.files.get(name)?.bytes;
+    if (saved === undefined) throw corrupt(dir, `${name} is missing from the save (its manifest does not list it)`);
+    if (saved !== bytes) throw corrupt(dir, `${name} has ${saved} bytes, expected ${bytes} (${what})`);
   }
-  if (idBytes.length !== count * 4) {
-    throw corrupt(dir, `${IDS_FILE} has ${idBytes.length} bytes, expected ${count * 4} (${count} int32)`);
-  }
-  if (crc32(vectorBytes) !== manifest.crc32.vectors) throw corrupt(dir, `${VECTORS_FILE} fails its checksum`);
-  if (crc32(idBytes) !== manifest.crc32.ids) throw corrupt(dir, `${IDS_FILE} fails its checksum`);
+  const idBytes = await opened.read(IDS_FILE, { maxBytes: count * 4 });
+  const vectorBytes = await opened.read(VECTORS_FILE, { maxBytes: count * dim * 4 });
   const vectors = float32FromLittleEndian(vectorBytes);
   for (let i = 0; i < vectors.length; i++) {
     const x = vectors[i] as number;

@@ -22,12 +22,12 @@ export class VectorSlots {
   count = 0;
   private readonly slotOf = new Map<number, number>();
 
+  /** `capacity` may be 0: nothing is allocated until the first `put`, whatever `dim` says. */
   constructor(dim: number, capacity = INITIAL_CAPACITY) {
     this.dim = dim;
-    const cap = Math.max(1, capacity);
-    this.vectors = new Float32Array(cap * dim);
-    this.norms = new Float64Array(cap);
-    this.ids = new Int32Array(cap);
+    this.vectors = new Float32Array(capacity * dim);
+    this.norms = new Float64Array(capacity);
+    this.ids = new Int32Array(capacity);
   }
 
   /** Builds slots from saved rows (no tombstones). Returns a message instead when ids repeat or are negative. */
@@ -145,7 +145,7 @@ export class VectorSlots {
   private reserve(slots: number): void {
     const capacity = this.ids.length;
     if (slots <= capacity) return;
-    let next = capacity;
+    let next = Math.max(capacity, INITIAL_CAPACITY);
     while (next < slots) next *= 2;
     this.resize(next);
   }

@@ -1,11 +1,11 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { batch, randomVectors } from '@simkit/core';
+import { batch, randomVectors, writeSave } from '@simkit/core';
 import { expectCode, withTempDir } from '@simkit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../src/crc32.js';
 import { LinearSearch } from '../src/index.js';
 import { plain } from './naive-scan.js';
+import { generationDir, manifestOf, resave, resaveManifest, withoutPrivileges } from './saves.js';
 
 const QUERIES = batch(randomVectors(4, 3, 8), 3);
 
@@ -20,38 +20,36 @@ async function sample(): Promise<LinearSearch> {
   return s;
 }
 
-async function editManifest(dir: string, edit: (m: Record<string, unknown>) => void): Promise<void> {
-  const file = join(dir, 'linear-search.json');
-  const m = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  edit(m);
-  await writeFile(file, JSON.stringify(m));
-}
-
-/** Replaces a binary file and updates its checksum, so only the content check can catch the change. */
-async function replaceBinary(dir: string, name: 'vectors.f32' | 'ids.i32', bytes: Uint8Array): Promise<void> {
-  await writeFile(join(dir, name), bytes);
-  await editManifest(dir, (m) => {
-    (m.crc32 as Record<string, number>)[name === 'vectors.f32' ? 'vectors' : 'ids'] = crc32(bytes);
-  });
-}
+/** A file of the committed save in `dir`. */
+const inGeneration = async (dir: string, name: string) => join(await generationDir(dir), name);
 
 describe('LinearSearch save and load', () => {
-  it('round-trips live vectors and ids in insertion order, as little-endian files', async () => {
+  it('round-trips live vectors and ids in insertion order, as little-endian files in one generation', async () => {
     const s = await sample();
     const before = plain(await s.lookup(QUERIES, 5));
     await withTempDir(async (dir) => {
       await s.save(dir);
-      const manifest = JSON.parse(await readFile(join(dir, 'linear-search.json'), 'utf8'));
-      expect(manifest).toMatchObject({
+      const saved = await manifestOf(dir);
+      expect(saved.kind).toBe('linear-search');
+      expect((await readdir(dir)).sort()).toEqual([saved.generation, 'simkit-save.json'].sort());
+      const gen = await generationDir(dir);
+      expect((await readdir(gen)).sort()).toEqual(['ids.i32', 'linear-search.json', 'vectors.f32']);
+      expect(saved.files.map((f) => [f.path, f.bytes]).filter(([p]) => p !== 'linear-search.json')).toEqual([
+        ['ids.i32', 32],
+        ['vectors.f32', 96],
+      ]);
+      const manifest = JSON.parse(await readFile(join(gen, 'linear-search.json'), 'utf8'));
+      expect(manifest).toEqual({
         format: 'simkit-linear-search',
         version: 1,
         distance: 'euclidean',
         dim: 3,
         count: 8,
+        byteOrder: 'little-endian',
       });
       // 8 live vectors × 3 floats × 4 bytes = 96 bytes; 8 ids × 4 bytes = 32 bytes.
-      const vectors = await readFile(join(dir, 'vectors.f32'));
-      const ids = await readFile(join(dir, 'ids.i32'));
+      const vectors = await readFile(join(gen, 'vectors.f32'));
+      const ids = await readFile(join(gen, 'ids.i32'));
       expect(vectors.length).toBe(96);
       expect(ids.length).toBe(32);
       const idView = new DataView(ids.buffer, ids.byteOffset, ids.byteLength);
@@ -97,69 +95,143 @@ describe('LinearSearch save and load', () => {
     });
   });
 
-  const damages: Array<[string, (dir: string) => Promise<void>]> = [
-    ['the manifest is missing', (dir) => rm(join(dir, 'linear-search.json'))],
-    ['the manifest is not JSON', (dir) => writeFile(join(dir, 'linear-search.json'), '{ not json')],
-    ['the manifest is foreign', (dir) => writeFile(join(dir, 'linear-search.json'), '{"format":"other"}')],
-    ['the manifest lacks a count', (dir) => editManifest(dir, (m) => delete m.count)],
-    ['the manifest has a fractional dim', (dir) => editManifest(dir, (m) => (m.dim = 2.5))],
-    ['the vectors file is missing', (dir) => rm(join(dir, 'vectors.f32'))],
-    ['the ids file is missing', (dir) => rm(join(dir, 'ids.i32'))],
+  /** Rewrites a binary file through a consistent save, so only the content checks can catch the change. */
+  const replaceBinary = (dir: string, name: 'vectors.f32' | 'ids.i32', values: Int32Array | Float32Array) =>
+    resave(dir, { [name]: new Uint8Array(values.buffer) });
+  const flipByte = (name: string, at: number) => async (dir: string) => {
+    const file = await inGeneration(dir, name);
+    const b = await readFile(file);
+    b[at] = (b[at] as number) ^ 0x10;
+    await writeFile(file, b);
+  };
+
+  const damages: Array<[string, (dir: string) => Promise<void>, RegExp]> = [
+    ['the core manifest is missing', (dir) => rm(join(dir, 'simkit-save.json')), /no simkit-save\.json/],
+    [
+      'the generation directory is missing',
+      async (dir) => rm(await generationDir(dir), { recursive: true }),
+      /files directory gen-.* is missing/,
+    ],
+    [
+      'the index manifest is missing',
+      async (dir) => rm(await inGeneration(dir, 'linear-search.json')),
+      /linear-search\.json is missing/,
+    ],
+    [
+      'the index manifest is left out of the save',
+      (dir) => resave(dir, { 'linear-search.json': null }),
+      /linear-search\.json is not part of the save/,
+    ],
+    ['the index manifest is not JSON', (dir) => resave(dir, { 'linear-search.json': '{ not json' }), /not valid JSON/],
+    [
+      'the index manifest is huge',
+      (dir) => resave(dir, { 'linear-search.json': ' '.repeat(70_000) }),
+      /more than the 65536/,
+    ],
+    [
+      'the index manifest is foreign',
+      (dir) => resave(dir, { 'linear-search.json': '{"format":"other"}' }),
+      /not a simkit linear search manifest/,
+    ],
+    [
+      'the index manifest lacks a count',
+      (dir) => resaveManifest(dir, (m) => delete m.count),
+      /missing or invalid fields/,
+    ],
+    [
+      'the index manifest has a fractional dim',
+      (dir) => resaveManifest(dir, (m) => (m.dim = 2.5)),
+      /missing or invalid fields/,
+    ],
+    [
+      'the index manifest has a count the files cannot hold',
+      (dir) => resaveManifest(dir, (m) => (m.count = 9)),
+      /vectors\.f32 has 96 bytes, expected 108/,
+    ],
+    [
+      'the index manifest has another byte order',
+      (dir) => resaveManifest(dir, (m) => (m.byteOrder = 'big-endian')),
+      /missing or invalid fields/,
+    ],
+    ['the index manifest has a flipped byte', flipByte('linear-search.json', 20), /linear-search\.json .*checksum/],
+    [
+      'the vectors file is missing',
+      async (dir) => rm(await inGeneration(dir, 'vectors.f32')),
+      /vectors\.f32 is missing/,
+    ],
+    ['the ids file is missing', async (dir) => rm(await inGeneration(dir, 'ids.i32')), /ids\.i32 is missing/],
+    [
+      'the vectors file is left out of the save',
+      (dir) => resave(dir, { 'vectors.f32': null }),
+      /vectors\.f32 is missing from the save/,
+    ],
     [
       'the vectors file is short',
       async (dir) => {
-        const b = await readFile(join(dir, 'vectors.f32'));
-        await writeFile(join(dir, 'vectors.f32'), b.subarray(0, b.length - 4));
+        const file = await inGeneration(dir, 'vectors.f32');
+        const b = await readFile(file);
+        await writeFile(file, b.subarray(0, b.length - 4));
       },
+      /vectors\.f32 has 92 bytes but 96 were saved/,
     ],
     [
       'the ids file is long',
       async (dir) => {
-        const b = await readFile(join(dir, 'ids.i32'));
-        await writeFile(join(dir, 'ids.i32'), Buffer.concat([b, Buffer.alloc(4)]));
+        const file = await inGeneration(dir, 'ids.i32');
+        const b = await readFile(file);
+        await writeFile(file, Buffer.concat([b, Buffer.alloc(4)]));
       },
+      /ids\.i32 has 36 bytes but 32 were saved/,
     ],
     [
-      'a vector byte is flipped',
-      async (dir) => {
-        const b = await readFile(join(dir, 'vectors.f32'));
-        b[5] = (b[5] as number) ^ 0x10;
-        await writeFile(join(dir, 'vectors.f32'), b);
-      },
+      'the ids file is long in a consistent save',
+      (dir) => replaceBinary(dir, 'ids.i32', new Int32Array(9)),
+      /ids\.i32 has 36 bytes, expected 32/,
     ],
+    ['a vector byte is flipped', flipByte('vectors.f32', 5), /vectors\.f32 .*checksum/],
+    ['an id byte is flipped', flipByte('ids.i32', 4), /ids\.i32 .*checksum/],
     [
       'an id repeats',
-      async (dir) => {
-        // ids 0, 1, 2, 5, 6, 7, 8, 9 → 0, 0, 2, 5, 6, 7, 8, 9
-        const ids = Int32Array.from([0, 0, 2, 5, 6, 7, 8, 9]);
-        await replaceBinary(dir, 'ids.i32', new Uint8Array(ids.buffer));
-      },
+      (dir) => replaceBinary(dir, 'ids.i32', Int32Array.from([0, 0, 2, 5, 6, 7, 8, 9])),
+      /id 0 appears twice/,
     ],
     [
       'an id is negative',
-      async (dir) => {
-        const ids = Int32Array.from([0, 1, 2, 5, 6, 7, 8, -9]);
-        await replaceBinary(dir, 'ids.i32', new Uint8Array(ids.buffer));
-      },
+      (dir) => replaceBinary(dir, 'ids.i32', Int32Array.from([0, 1, 2, 5, 6, 7, 8, -9])),
+      /invalid id -9/,
     ],
     [
       'a vector holds NaN',
-      async (dir) => {
+      (dir) => {
         const v = new Float32Array(24).fill(0.5);
         v[7] = Number.NaN;
-        await replaceBinary(dir, 'vectors.f32', new Uint8Array(v.buffer));
+        return replaceBinary(dir, 'vectors.f32', v);
       },
+      /non-finite value at row 2/,
+    ],
+    [
+      'the ids file comes from another save of the same size',
+      (dir) =>
+        withTempDir(async (other) => {
+          const s = await sample();
+          await s.remove([9]);
+          await s.add([10], batch(Float32Array.from([1, 2, 3]), 3));
+          await s.save(other);
+          await writeFile(await inGeneration(dir, 'ids.i32'), await readFile(await inGeneration(other, 'ids.i32')));
+        }),
+      /ids\.i32 .*checksum/,
     ],
   ];
 
-  for (const [what, damage] of damages) {
+  for (const [what, damage, pattern] of damages) {
     it(`fails with CORRUPT_INDEX when ${what}, and keeps what the instance held`, async () => {
       await withTempDir(async (dir) => {
         await (await sample()).save(dir);
         await damage(dir);
         const t = new LinearSearch({ distance: 'euclidean' });
         await t.add([100, 101], batch(Float32Array.from([1, 1, 1, 2, 2, 2]), 3));
-        await expectCode(() => t.load(dir), 'CORRUPT_INDEX');
+        const e = await expectCode(() => t.load(dir), 'CORRUPT_INDEX');
+        expect(e.message).toMatch(pattern);
         expect(t.size()).toBe(2);
         const [r] = await t.lookup(batch(Float32Array.from([1, 1, 1]), 3), 5);
         expect(Array.from(r!.ids)).toEqual([100, 101]);
@@ -185,7 +257,7 @@ describe('LinearSearch save and load', () => {
   it('accepts a manifest that names the distance by an alias', async () => {
     await withTempDir(async (dir) => {
       await (await sample()).save(dir);
-      await editManifest(dir, (m) => (m.distance = 'L2'));
+      await resaveManifest(dir, (m) => (m.distance = 'L2'));
       const t = new LinearSearch({ distance: 'euclidean' });
       await t.load(dir);
       expect(t.size()).toBe(8);
@@ -206,12 +278,12 @@ describe('LinearSearch save and load', () => {
   it('fails with UNSUPPORTED for a newer format version', async () => {
     await withTempDir(async (dir) => {
       await (await sample()).save(dir);
-      await editManifest(dir, (m) => (m.version = 2));
+      await resaveManifest(dir, (m) => (m.version = 2));
       await expectCode(() => new LinearSearch({ distance: 'euclidean' }).load(dir), 'UNSUPPORTED');
     });
   });
 
-  it('rejects a path that is not a directory name, and a save path that is a file', async () => {
+  it('rejects a path that is not a directory name, a file, or a directory of other files, touching nothing', async () => {
     const s = await sample();
     await expectCode(() => s.save(''), 'INVALID_ARGUMENT');
     await expectCode(() => s.load(42 as unknown as string), 'INVALID_ARGUMENT');
@@ -219,6 +291,81 @@ describe('LinearSearch save and load', () => {
       const file = join(dir, 'a-file');
       await writeFile(file, 'x');
       await expectCode(() => s.save(file), 'INVALID_ARGUMENT');
+      await expectCode(() => s.save(dir), 'INVALID_ARGUMENT');
+      expect(await readdir(dir)).toEqual(['a-file']);
+    });
+  });
+
+  it('fails with CORRUPT_INDEX for a save of another kind', async () => {
+    await withTempDir(async (dir) => {
+      // The same files, committed as another kind of save.
+      await writeSave(dir, 'memory-store', async (gen) => {
+        await withTempDir(async (other) => {
+          await (await sample()).save(other);
+          const from = await generationDir(other);
+          for (const name of await readdir(from)) await writeFile(join(gen, name), await readFile(join(from, name)));
+        });
+      });
+      const e = await expectCode(() => new LinearSearch({ distance: 'euclidean' }).load(dir), 'CORRUPT_INDEX');
+      expect(e.message).toContain("'memory-store'");
+    });
+  });
+
+  it('fails with IO_ERROR when the OS refuses to create the directory (sysfs)', async () => {
+    const e = await expectCode(async () => (await sample()).save('/sys/simkit-search-linear-test/index'), 'IO_ERROR');
+    expect(['EPERM', 'EACCES', 'EROFS']).toContain((e.details as { errno?: string }).errno);
+  });
+
+  it('fails with IO_ERROR in a directory it may not write, and the previous save still loads', async () => {
+    await withTempDir(async (root) => {
+      const dir = join(root, 'index');
+      const s = await sample();
+      await s.save(dir);
+      await s.add([42], batch(Float32Array.from([1, 2, 3]), 3));
+      await chmod(root, 0o755);
+      await chmod(dir, 0o555);
+      try {
+        const e = await withoutPrivileges(() => expectCode(() => s.save(dir), 'IO_ERROR'));
+        expect((e.details as { errno?: string }).errno).toBe('EACCES');
+      } finally {
+        await chmod(dir, 0o755);
+      }
+      const t = new LinearSearch({ distance: 'euclidean' });
+      await t.load(dir);
+      expect(t.size()).toBe(8);
+    });
+  });
+
+  it('fails with IO_ERROR, not CORRUPT_INDEX, when a saved file may not be read', async () => {
+    await withTempDir(async (dir) => {
+      await (await sample()).save(dir);
+      await chmod(dir, 0o755);
+      for (const name of ['linear-search.json', 'vectors.f32', 'ids.i32']) {
+        const file = await inGeneration(dir, name);
+        await chmod(file, 0o000);
+        try {
+          const t = new LinearSearch({ distance: 'euclidean' });
+          const e = await withoutPrivileges(() => expectCode(() => t.load(dir), 'IO_ERROR'));
+          expect((e.details as { errno?: string }).errno).toBe('EACCES');
+          expect(t.size()).toBe(0);
+        } finally {
+          await chmod(file, 0o644);
+        }
+      }
+    });
+  });
+
+  it('runs overlapping saves of one directory one after the other, each complete', async () => {
+    await withTempDir(async (dir) => {
+      const s = await sample();
+      const first = s.save(dir);
+      await s.add([42], batch(Float32Array.from([1, 2, 3]), 3));
+      const second = s.save(dir);
+      await Promise.all([first, second]);
+      const t = new LinearSearch({ distance: 'euclidean' });
+      await t.load(dir);
+      expect(t.size()).toBe(9);
+      expect(await readdir(dir)).toHaveLength(2);
     });
   });
 });

@@ -9,4 +9,4 @@ export {
   type NpyDtype,
   type NpyInput,
 } from './npy-codec.js';
-export { readNpy, writeNpy, type WriteNpyOptions } from './npy-file.js';
+export { readNpy, writeNpy, type ReadNpyOptions, type WriteNpyOptions } from './npy-file.js';

@@ -39,8 +39,10 @@ const OPTION_KEYS = new Set(['initialCapacity', 'compression']);
 
 /**
  * The default Store: records in contiguous typed storage that doubles when full.
- * Ids are consecutive from 0 and double as slot numbers; deleted ids are never
- * reused until `reset()`. Saves to a directory NumPy can read.
+ * Ids are assigned consecutively from 0 and are never reused until `reset()`. Records sit
+ * in slots in id order, so memory follows the records held, not the largest id ever
+ * assigned (a loaded save may continue counting from a high id). Saves to a directory
+ * NumPy can read.
  */
 export class MemoryStore implements Store {
   readonly supports: StoreSupports = Object.freeze({ delete: true, persistence: false });
@@ -49,14 +51,18 @@ export class MemoryStore implements Store {
 
   private dimension: number | undefined;
   private capacity = 0;
+  /** Slots in use, deleted ones included. */
+  private count = 0;
   private nextId = 0;
   private live = 0;
-  /** `capacity` × `dim` floats; row i is id i. */
-  private embeddings = new Float32Array(0);
-  private labels = new Int32Array(0);
-  private labelMask = new Uint8Array(0);
-  private deleted = new Uint8Array(0);
-  /** JSON text per id, null for none. */
+  /** Id per slot, strictly increasing over slots `[0, count)`. */
+  private slotIds: Int32Array = new Int32Array(0);
+  /** `capacity` × `dim` floats; row s is slot s. */
+  private embeddings: Float32Array = new Float32Array(0);
+  private labels: Int32Array = new Int32Array(0);
+  private labelMask: Uint8Array = new Uint8Array(0);
+  private deleted: Uint8Array = new Uint8Array(0);
+  /** JSON text per slot, null for none. */
   private data: Array<string | null> = [];
   /** Bumped by reset/load so running iterations notice that the records they walk are gone. */
   private generation = 0;
@@ -109,10 +115,10 @@ export class MemoryStore implements Store {
       );
     }
     const dim = b.dim;
-    this.ensureCapacity(this.nextId + rows, dim);
+    this.ensureCapacity(this.count + rows, dim);
     this.dimension = dim;
 
-    const first = this.nextId;
+    const first = this.count;
     this.embeddings.set(b.data, first * dim);
     if (l !== null) {
       this.labels.set(l.values, first);
@@ -120,39 +126,39 @@ export class MemoryStore implements Store {
     }
     const ids = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {
-      ids[i] = first + i;
+      ids[i] = this.nextId + i;
+      this.slotIds[first + i] = this.nextId + i;
       this.data[first + i] = texts === null ? null : (texts[i] as string | null);
     }
+    this.count += rows;
     this.nextId += rows;
     this.live += rows;
     return ids;
   }
 
   async get(ids: ArrayLike<number>): Promise<StoreRecord[]> {
-    const checked = toIds(ids);
-    this.assertLive(checked);
-    const out = new Array<StoreRecord>(checked.length);
-    for (let i = 0; i < checked.length; i++) out[i] = this.record(checked[i] as number);
+    const slots = this.liveSlots(toIds(ids));
+    const out = new Array<StoreRecord>(slots.length);
+    for (let i = 0; i < slots.length; i++) out[i] = this.record(slots[i] as number);
     return out;
   }
 
   async delete(ids: ArrayLike<number>): Promise<void> {
-    const checked = toIds(ids);
-    this.assertLive(checked);
-    for (const id of checked) {
-      if (this.deleted[id] === 1) continue;
-      this.deleted[id] = 1;
-      this.labelMask[id] = 0;
-      this.data[id] = null;
+    const slots = this.liveSlots(toIds(ids));
+    for (const slot of slots) {
+      if (this.deleted[slot] === 1) continue;
+      this.deleted[slot] = 1;
+      this.labelMask[slot] = 0;
+      this.data[slot] = null;
       this.live--;
     }
   }
 
   async *entries(): AsyncIterable<StoreRecord> {
     const generation = this.generation;
-    for (let id = 0; id < this.nextId; id++) {
-      if (this.deleted[id] === 1) continue;
-      yield this.record(id);
+    for (let slot = 0; slot < this.count; slot++) {
+      if (this.deleted[slot] === 1) continue;
+      yield this.record(slot);
       if (this.generation !== generation) {
         throw new SimkitError(
           'UNSUPPORTED',
@@ -167,8 +173,9 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * Writes the live records to `dir` as `embeddings.npy`, `ids.npy`, `labels.npy`,
-   * `label_mask.npy`, `data.jsonl` and `store.json` (gzipped with `compression: 'gzip'`).
+   * Saves the live records atomically into `dir`: `embeddings.npy`, `ids.npy`, `labels.npy`,
+   * `label_mask.npy`, `data.jsonl` and `store.json` (gzipped with `compression: 'gzip'`), in
+   * a generation directory named by `dir/simkit-save.json`.
    */
   async save(dir: string): Promise<void> {
     checkDir(dir);
@@ -193,84 +200,93 @@ export class MemoryStore implements Store {
     const labelMask = new Uint8Array(n);
     const data = new Array<string | null>(n);
     let j = 0;
-    for (let id = 0; id < this.nextId; id++) {
-      if (this.deleted[id] === 1) continue;
-      ids[j] = id;
-      embeddings.set(this.embeddings.subarray(id * dim, (id + 1) * dim), j * dim);
-      const hasLabel = this.labelMask[id] as number;
-      labels[j] = hasLabel ? (this.labels[id] as number) : 0;
+    for (let slot = 0; slot < this.count; slot++) {
+      if (this.deleted[slot] === 1) continue;
+      ids[j] = this.slotIds[slot] as number;
+      embeddings.set(this.embeddings.subarray(slot * dim, (slot + 1) * dim), j * dim);
+      const hasLabel = this.labelMask[slot] as number;
+      labels[j] = hasLabel ? (this.labels[slot] as number) : 0;
       labelMask[j] = hasLabel;
-      data[j] = this.data[id] ?? null;
+      data[j] = this.data[slot] ?? null;
       j++;
     }
     return { dim: this.dimension, nextId: this.nextId, ids, embeddings, labels, labelMask, data };
   }
 
-  /** Swaps in a whole new state at once (empty when no snapshot is given). */
+  /**
+   * Swaps in a whole new state at once (empty when no snapshot is given). A loaded snapshot's
+   * arrays, sized by its live records, become the storage as they are.
+   */
   private replace(snapshot: StoreSnapshot | undefined): void {
-    const dim = snapshot?.dim ?? 0;
-    const nextId = snapshot?.nextId ?? 0;
-    const capacity = snapshot === undefined || nextId === 0 ? 0 : Math.max(this.initialCapacity, nextId);
-    const embeddings = allocate(Float32Array, capacity * dim);
-    const labels = allocate(Int32Array, capacity);
-    const labelMask = allocate(Uint8Array, capacity);
-    const deleted = allocate(Uint8Array, capacity);
-    const data = new Array<string | null>(nextId).fill(null);
-    if (snapshot !== undefined) {
-      deleted.fill(1, 0, nextId);
-      const { ids } = snapshot;
-      for (let j = 0; j < ids.length; j++) {
-        const id = ids[j] as number;
-        embeddings.set(snapshot.embeddings.subarray(j * dim, (j + 1) * dim), id * dim);
-        labels[id] = snapshot.labels[j] as number;
-        labelMask[id] = snapshot.labelMask[j] as number;
-        deleted[id] = 0;
-        data[id] = snapshot.data[j] ?? null;
-      }
-    }
+    const n = snapshot?.ids.length ?? 0;
     this.dimension = snapshot?.dim;
-    this.capacity = capacity;
-    this.nextId = nextId;
-    this.live = snapshot?.ids.length ?? 0;
-    this.embeddings = embeddings;
-    this.labels = labels;
-    this.labelMask = labelMask;
-    this.deleted = deleted;
-    this.data = data;
+    this.capacity = n;
+    this.count = n;
+    this.nextId = snapshot?.nextId ?? 0;
+    this.live = n;
+    this.slotIds = snapshot?.ids ?? new Int32Array(0);
+    this.embeddings = snapshot?.embeddings ?? new Float32Array(0);
+    this.labels = snapshot?.labels ?? new Int32Array(0);
+    this.labelMask = snapshot?.labelMask ?? new Uint8Array(0);
+    this.deleted = new Uint8Array(n);
+    this.data = snapshot === undefined ? [] : Array.from(snapshot.data);
     this.generation++;
   }
 
-  /** Grows storage by doubling until `rows` rows of `dim` floats fit. */
-  private ensureCapacity(rows: number, dim: number): void {
-    // The embedding check matters after loading a save with ids but no records and no dimension yet.
-    if (rows <= this.capacity && this.embeddings.length >= rows * dim) return;
+  /** Grows storage by doubling until `slots` slots of `dim` floats fit. */
+  private ensureCapacity(slots: number, dim: number): void {
+    // The embedding check matters after loading a save without records and without a dimension.
+    if (slots <= this.capacity && this.embeddings.length >= slots * dim) return;
     let capacity = Math.max(this.capacity, this.initialCapacity);
-    while (capacity < rows) capacity *= 2;
+    while (capacity < slots) capacity *= 2;
     capacity = Math.min(capacity, MAX_IDS);
+    const used = this.count;
     const embeddings = allocate(Float32Array, capacity * dim);
+    const slotIds = allocate(Int32Array, capacity);
     const labels = allocate(Int32Array, capacity);
     const labelMask = allocate(Uint8Array, capacity);
     const deleted = allocate(Uint8Array, capacity);
-    embeddings.set(this.embeddings.subarray(0, this.nextId * dim));
-    labels.set(this.labels.subarray(0, this.nextId));
-    labelMask.set(this.labelMask.subarray(0, this.nextId));
-    deleted.set(this.deleted.subarray(0, this.nextId));
+    embeddings.set(this.embeddings.subarray(0, used * dim));
+    slotIds.set(this.slotIds.subarray(0, used));
+    labels.set(this.labels.subarray(0, used));
+    labelMask.set(this.labelMask.subarray(0, used));
+    deleted.set(this.deleted.subarray(0, used));
     this.embeddings = embeddings;
+    this.slotIds = slotIds;
     this.labels = labels;
     this.labelMask = labelMask;
     this.deleted = deleted;
     this.capacity = capacity;
   }
 
-  /** Throws NOT_FOUND naming the ids (checked with toIds) that are not live. */
-  private assertLive(ids: Int32Array): void {
+  /** The slot holding `id`, or -1. Slots hold increasing ids and slot ≤ id, so a binary search below id + 1 finds it. */
+  private slotOf(id: number): number {
+    const ids = this.slotIds;
+    // Without deletions before a load, id and slot coincide.
+    if (id < this.count && ids[id] === id) return id;
+    let lo = 0;
+    let hi = Math.min(this.count, id + 1);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ids[mid] as number) < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.count && ids[lo] === id ? lo : -1;
+  }
+
+  /** The slots of `ids` (checked with toIds); throws NOT_FOUND naming the ids that are not live. */
+  private liveSlots(ids: Int32Array): Int32Array {
+    const slots = new Int32Array(ids.length);
     let missing: number[] | undefined;
-    for (const id of ids) {
-      if (id < this.nextId && this.deleted[id] === 0) continue;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number;
+      const slot = this.slotOf(id);
+      slots[i] = slot;
+      if (slot >= 0 && this.deleted[slot] === 0) continue;
       missing ??= [];
       if (!missing.includes(id)) missing.push(id);
     }
-    if (missing === undefined) return;
+    if (missing === undefined) return slots;
     const shown = missing.slice(0, 10).join(', ');
     const more = missing.length > 10 ? ` and ${missing.length - 10} more` : '';
     throw new SimkitError(
@@ -280,14 +296,14 @@ export class MemoryStore implements Store {
     );
   }
 
-  private record(id: number): StoreRecord {
+  private record(slot: number): StoreRecord {
     const dim = this.dimension ?? 0;
     return {
-      id,
+      id: this.slotIds[slot] as number,
       // slice() copies, so callers cannot change what the store holds.
-      embedding: this.embeddings.slice(id * dim, (id + 1) * dim),
-      label: this.labelMask[id] === 1 ? (this.labels[id] as number) : null,
-      data: fromJsonText(this.data[id]),
+      embedding: this.embeddings.slice(slot * dim, (slot + 1) * dim),
+      label: this.labelMask[slot] === 1 ? (this.labels[slot] as number) : null,
+      data: fromJsonText(this.data[slot]),
     };
   }
 }

@@ -1,6 +1,6 @@
-import { SimkitError } from '@simkit/core';
+import { SimkitError, openSave, writeSave } from '@simkit/core';
 import { type NpyArray, type NpyDtype, decodeNpy, npyDataBytes, npyHeader } from './npy-codec.js';
-import { type NodeIo, gunzip, gzip, isGzip, nodeIo, writeFileSynced } from './node-io.js';
+import { InflateError, MAX_INFLATE_RATIO, gunzipExactly, gzip, nodeIo, writeFileParts } from './node-io.js';
 
 export type Compression = 'none' | 'gzip';
 
@@ -8,7 +8,7 @@ export type Compression = 'none' | 'gzip';
 export interface StoreSnapshot {
   readonly dim: number | undefined;
   readonly nextId: number;
-  /** Live ids, strictly increasing. */
+  /** Live ids, strictly increasing, all below `nextId`. */
   readonly ids: Int32Array;
   /** `ids.length` × `dim` floats, row-major. */
   readonly embeddings: Float32Array;
@@ -19,22 +19,22 @@ export interface StoreSnapshot {
   readonly data: ReadonlyArray<string | null>;
 }
 
-/** Name of the metadata file; written last, so its presence marks a complete save. */
+/** The `kind` of a MemoryStore save in the core manifest. */
+export const SAVE_KIND = 'memory-store';
+/** The store's own metadata, one of the files of the save. */
 export const STORE_META_FILE = 'store.json';
 const FORMAT = 'simkit-memory-store';
 export const FORMAT_VERSION = 1;
-const TEMP_PREFIX = '.memory-store-tmp-';
+/** store.json is a few hundred bytes; anything much bigger is not one. */
+const MAX_META_BYTES = 64 * 1024;
+/** Ids are int32. */
+const MAX_IDS = 0x7fffffff;
 
 const BASE_NAMES = ['embeddings.npy', 'ids.npy', 'labels.npy', 'label_mask.npy', 'data.jsonl'] as const;
 type BaseName = (typeof BASE_NAMES)[number];
 
 function fileName(base: BaseName, compression: Compression): string {
   return compression === 'gzip' ? `${base}.gz` : base;
-}
-
-interface FileEntry {
-  readonly bytes: number;
-  readonly crc32: number;
 }
 
 interface StoreMeta {
@@ -44,15 +44,14 @@ interface StoreMeta {
   readonly size: number;
   readonly next_id: number;
   readonly compression: Compression;
-  /** Byte length and CRC-32 of each file as written, to catch damaged or mixed-up files. */
-  readonly files: Readonly<Record<string, FileEntry>>;
+  /** Length of `data.jsonl` before compression, so loading knows how much it may inflate. */
+  readonly data_bytes: number;
 }
 
 /**
- * Writes a snapshot into `dir`: NumPy `.npy` arrays, `data.jsonl` and `store.json`.
- * Files are written and flushed in a temporary sub-directory, then renamed into
- * place with `store.json` last; checksums in `store.json` let `readStoreDirectory`
- * detect a save that was cut short while renaming.
+ * Saves a snapshot into `dir` with core's atomic save (kind `memory-store`): NumPy `.npy`
+ * arrays, `data.jsonl` and `store.json` go into a fresh generation directory, and the
+ * manifest that names them (with their sizes and SHA-256) is committed last.
  */
 export async function writeStoreDirectory(
   dir: string,
@@ -60,134 +59,127 @@ export async function writeStoreDirectory(
   compression: Compression,
 ): Promise<void> {
   const io = await nodeIo();
-  const { fs, path } = io;
   const n = snapshot.ids.length;
+  const data = jsonLines(snapshot.data);
   const contents: Record<BaseName, Uint8Array[]> = {
     'embeddings.npy': npyParts('float32', [n, snapshot.dim ?? 0], snapshot.embeddings),
     'ids.npy': npyParts('int32', [n], snapshot.ids),
     'labels.npy': npyParts('int32', [n], snapshot.labels),
     'label_mask.npy': npyParts('bool', [n], snapshot.labelMask),
-    'data.jsonl': jsonLines(snapshot.data),
+    'data.jsonl': data,
   };
-  let temp: string | undefined;
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    temp = await fs.mkdtemp(path.join(dir, TEMP_PREFIX));
-    const files: Record<string, FileEntry> = {};
+  const meta: StoreMeta = {
+    format: FORMAT,
+    format_version: FORMAT_VERSION,
+    dim: snapshot.dim ?? null,
+    size: n,
+    next_id: snapshot.nextId,
+    compression,
+    data_bytes: data.reduce((sum, part) => sum + part.length, 0),
+  };
+  // OS failures propagate unchanged; writeSave turns them into IO_ERROR and keeps the previous save.
+  await writeSave(dir, SAVE_KIND, async (gen) => {
     for (const base of BASE_NAMES) {
-      const name = fileName(base, compression);
       const parts = compression === 'gzip' ? [await gzip(io, contents[base])] : contents[base];
-      let crc = 0;
-      let bytes = 0;
-      for (const part of parts) {
-        // Skipped when empty: Node 20's crc32 returns 0 for a view of an empty ArrayBuffer.
-        if (part.length > 0) crc = io.zlib.crc32(part, crc);
-        bytes += part.length;
-      }
-      files[name] = { bytes, crc32: crc };
-      await writeFileSynced(io, path.join(temp, name), parts);
+      await writeFileParts(io, io.path.join(gen, fileName(base, compression)), parts, { exclusive: true });
     }
-    const meta: StoreMeta = {
-      format: FORMAT,
-      format_version: FORMAT_VERSION,
-      dim: snapshot.dim ?? null,
-      size: n,
-      next_id: snapshot.nextId,
-      compression,
-      files,
-    };
-    await writeFileSynced(io, path.join(temp, STORE_META_FILE), [Buffer.from(`${JSON.stringify(meta, null, 2)}\n`)]);
-    for (const name of [...Object.keys(files), STORE_META_FILE]) {
-      await fs.rename(path.join(temp, name), path.join(dir, name));
-    }
-    await syncDirectory(io, dir);
-    // Files of the other compression would be stale copies of an older save.
-    const other: Compression = compression === 'gzip' ? 'none' : 'gzip';
-    for (const base of BASE_NAMES) await fs.rm(path.join(dir, fileName(base, other)), { force: true });
-  } catch (cause) {
-    if (SimkitError.isInstance(cause)) throw cause;
-    throw new SimkitError(
-      'INVALID_ARGUMENT',
-      `Could not save the store to ${dir}: ${(cause as Error).message}. Check that the directory is writable and the disk has space.`,
-      { cause },
-    );
-  } finally {
-    if (temp !== undefined) await fs.rm(temp, { recursive: true, force: true });
-  }
+    await writeFileParts(io, io.path.join(gen, STORE_META_FILE), [Buffer.from(`${JSON.stringify(meta, null, 2)}\n`)], {
+      exclusive: true,
+    });
+  });
 }
 
+type Corrupt = (problem: string, cause?: unknown) => SimkitError;
+/** Looks at a piece of a file's content at `offset`; returns a problem to stop reading. */
+type ChunkCheck = (chunk: Uint8Array, offset: number) => string | undefined;
+
 /**
- * Reads and checks what `writeStoreDirectory` wrote. Any missing, truncated or
- * inconsistent file fails with CORRUPT_INDEX; nothing is returned half-read.
+ * Reads and checks what `writeStoreDirectory` saved. The core manifest vouches for each
+ * file's size and checksum (and refuses links, FIFOs and devices); on top of that, every
+ * count in `store.json` is checked against the sizes the files really have before
+ * anything is allocated, and gzipped files may inflate only to the size they must have.
+ * Anything inconsistent fails with CORRUPT_INDEX; nothing is returned half-read.
  */
 export async function readStoreDirectory(dir: string): Promise<StoreSnapshot> {
   const io = await nodeIo();
-  const corrupt = (problem: string, cause?: unknown) =>
+  const corrupt: Corrupt = (problem, cause) =>
     new SimkitError('CORRUPT_INDEX', `The store saved in ${dir} cannot be loaded: ${problem}`, {
       details: { dir },
       ...(cause === undefined ? {} : { cause }),
     });
-
-  let metaText: string;
-  try {
-    metaText = await io.fs.readFile(io.path.join(dir, STORE_META_FILE), 'utf8');
-  } catch (cause) {
-    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw corrupt(
-      missing
-        ? `${STORE_META_FILE} is missing. Pass the directory given to MemoryStore.save(); an interrupted save leaves no ${STORE_META_FILE}.`
-        : `${STORE_META_FILE} cannot be read (${(cause as Error).message}).`,
-      cause,
-    );
-  }
+  const opened = await openSave(dir, SAVE_KIND);
   let raw: unknown;
   try {
-    raw = JSON.parse(metaText);
+    raw = JSON.parse(await opened.readText(STORE_META_FILE, { maxBytes: MAX_META_BYTES }));
   } catch (cause) {
+    if (SimkitError.isInstance(cause)) throw cause;
     throw corrupt(`${STORE_META_FILE} is not valid JSON.`, cause);
   }
   const meta = checkMeta(raw, corrupt);
   const n = meta.size;
   const dim = meta.dim ?? 0;
+  const gz = meta.compression === 'gzip';
 
-  const read = async (base: BaseName): Promise<Uint8Array> => {
+  // What each file must inflate to, from store.json alone; checked against the saved sizes first.
+  const expected: Record<BaseName, number> = {
+    'ids.npy': npySize('int32', [n]),
+    'label_mask.npy': npySize('bool', [n]),
+    'labels.npy': npySize('int32', [n]),
+    'embeddings.npy': npySize('float32', [n, dim]),
+    'data.jsonl': meta.data_bytes,
+  };
+  // The shortest line is one character and a newline.
+  if (meta.data_bytes < 2 * n) {
+    throw corrupt(`${STORE_META_FILE} says data.jsonl has ${meta.data_bytes} bytes, too few for ${n} lines.`);
+  }
+  for (const base of BASE_NAMES) {
     const name = fileName(base, meta.compression);
-    let bytes: Uint8Array;
+    const saved = opened.files.get(name)?.bytes;
+    if (saved === undefined) throw corrupt(`${name} is missing from the save (its manifest does not list it).`);
+    const want = expected[base];
+    if (!gz && want !== saved) {
+      throw corrupt(
+        `${name} has ${saved} bytes but ${STORE_META_FILE} (size ${n}, dim ${dim}) says it should have ${want}.`,
+      );
+    }
+    if (gz && want > saved * MAX_INFLATE_RATIO) {
+      throw corrupt(
+        `${name} has ${saved} bytes, too few to inflate to the ${want} bytes that ${STORE_META_FILE} (size ${n}, dim ${dim}) says it holds.`,
+      );
+    }
+  }
+
+  const read = async (base: BaseName, check?: ChunkCheck) => {
+    const name = fileName(base, meta.compression);
+    const want = expected[base];
+    const bytes = await opened.read(name, { maxBytes: gz ? gzipBound(want) : want });
+    if (!gz) {
+      const problem = check?.(bytes, 0);
+      if (problem !== undefined) throw corrupt(`${name}: ${problem}.`);
+      return bytes;
+    }
     try {
-      bytes = await io.fs.readFile(io.path.join(dir, name));
+      return await gunzipExactly(io, bytes, want, check);
     } catch (cause) {
-      throw corrupt(`${name} is missing or unreadable (${(cause as Error).message}).`, cause);
+      if (cause instanceof InflateError) throw corrupt(`${name}: ${cause.message}.`, cause);
+      throw tooLarge(want, cause);
     }
-    const entry = meta.files[name];
-    if (entry !== undefined) {
-      if (bytes.length !== entry.bytes) {
-        throw corrupt(
-          `${name} has ${bytes.length} bytes but ${entry.bytes} were saved (truncated or from another save).`,
-        );
-      }
-      if (io.zlib.crc32(bytes) !== entry.crc32) {
-        throw corrupt(`${name} does not match its checksum in ${STORE_META_FILE} (damaged or from another save).`);
-      }
-    }
-    if (meta.compression === 'gzip') {
-      if (!isGzip(bytes)) throw corrupt(`${name} is not gzipped although ${STORE_META_FILE} says compression 'gzip'.`);
-      try {
-        bytes = await gunzip(io, bytes);
-      } catch (cause) {
-        throw corrupt(`${name} does not decompress (${(cause as Error).message}).`, cause);
-      }
-    }
-    return bytes;
   };
 
-  const array = async (base: BaseName, dtype: NpyDtype, shape: readonly number[]): Promise<NpyArray> => {
+  const array = async (
+    base: BaseName,
+    dtype: NpyDtype,
+    shape: readonly number[],
+    check?: ChunkCheck,
+  ): Promise<NpyArray> => {
     const name = fileName(base, meta.compression);
-    const bytes = await read(base);
+    const bytes = await read(base, check);
     let arr: NpyArray;
     try {
       arr = decodeNpy(bytes, name);
     } catch (cause) {
-      throw corrupt((cause as Error).message, cause);
+      // Inside a save, a dtype or layout this reader does not handle is damage too.
+      throw corrupt(cause instanceof Error ? cause.message : String(cause), cause);
     }
     if (arr.dtype !== dtype || arr.shape.length !== shape.length || arr.shape.some((d, i) => d !== shape[i])) {
       throw corrupt(
@@ -197,49 +189,100 @@ export async function readStoreDirectory(dir: string): Promise<StoreSnapshot> {
     return arr;
   };
 
-  const embeddings = (await array('embeddings.npy', 'float32', [n, dim])).data as Float32Array;
-  const ids = (await array('ids.npy', 'int32', [n])).data as Int32Array;
-  const labels = (await array('labels.npy', 'int32', [n])).data as Int32Array;
+  // Ids first, checked while they inflate: a store.json that claims many records must come with as many real ids.
+  const ids = (await array('ids.npy', 'int32', [n], increasingIds(expected['ids.npy'] - 4 * n, meta.next_id)))
+    .data as Int32Array;
   const labelMask = (await array('label_mask.npy', 'bool', [n])).data as Uint8Array;
-  const data = parseJsonLines(await read('data.jsonl'), n, fileName('data.jsonl', meta.compression), corrupt);
-
   for (let i = 0; i < n; i++) {
-    const id = ids[i] as number;
-    const previous = i === 0 ? -1 : (ids[i - 1] as number);
-    if (id <= previous || id >= meta.next_id) {
-      throw corrupt(
-        `ids.npy must hold increasing ids below next_id=${meta.next_id}; entry ${i} is ${id} after ${previous}.`,
-      );
-    }
     if (labelMask[i] !== 0 && labelMask[i] !== 1) throw corrupt(`label_mask.npy entry ${i} is not a bool.`);
   }
+  const labels = (await array('labels.npy', 'int32', [n])).data as Int32Array;
+  const embeddings = (await array('embeddings.npy', 'float32', [n, dim])).data as Float32Array;
   for (let i = 0; i < embeddings.length; i++) {
     const v = embeddings[i] as number;
-    if (v - v !== 0)
+    if (v - v !== 0) {
       throw corrupt(`embeddings.npy holds ${v} at row ${Math.floor(i / dim)}; embeddings must be finite.`);
+    }
   }
+  const dataName = fileName('data.jsonl', meta.compression);
+  const data = parseJsonLines(await read('data.jsonl', atMostLines(n)), n, dataName, corrupt);
   return { dim: meta.dim ?? undefined, nextId: meta.next_id, ids, embeddings, labels, labelMask, data };
 }
 
-function checkMeta(raw: unknown, corrupt: (problem: string) => SimkitError): StoreMeta {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+/** A check for streamed `ids.npy` bytes: after the header, int32 ids must increase and stay below `nextId`. */
+function increasingIds(headerBytes: number, nextId: number): ChunkCheck {
+  let previous = -1;
+  let index = 0;
+  let id = 0;
+  let shift = 0;
+  return (chunk, offset) => {
+    for (let i = Math.max(0, headerBytes - offset); i < chunk.length; i++) {
+      id |= (chunk[i] as number) << shift;
+      shift += 8;
+      if (shift < 32) continue;
+      if (id <= previous || id >= nextId) {
+        return `ids must increase and stay below next_id=${nextId}; entry ${index} is ${id} after ${previous}`;
+      }
+      previous = id;
+      index++;
+      id = 0;
+      shift = 0;
+    }
+    return undefined;
+  };
+}
+
+/** A check for streamed `data.jsonl` bytes: no more than `n` lines. */
+function atMostLines(n: number): ChunkCheck {
+  let lines = 0;
+  return (chunk) => {
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 0x0a) lines++;
+    return lines > n ? `it has more than the ${n} lines ${STORE_META_FILE} announces` : undefined;
+  };
+}
+
+/** Size of the `.npy` file this package writes for an array of this dtype and shape. */
+function npySize(dtype: 'int32' | 'float32' | 'bool', shape: readonly number[]): number {
+  const itemSize = dtype === 'bool' ? 1 : 4;
+  return npyHeader(dtype, shape).length + shape.reduce((a, b) => a * b, 1) * itemSize;
+}
+
+/** More than gzip can ever need for `bytes` of input (zlib's deflateBound plus the gzip wrapper, rounded up). */
+function gzipBound(bytes: number): number {
+  return bytes + Math.ceil(bytes / 1024) + 1024;
+}
+
+function tooLarge(bytes: number, cause: unknown): SimkitError {
+  return new SimkitError(
+    'UNSUPPORTED',
+    `Cannot allocate ${bytes} bytes to load the MemoryStore; the data is too large for memory. Use @simkit/store-level for large collections.`,
+    { cause },
+  );
+}
+
+function checkMeta(raw: unknown, corrupt: Corrupt): StoreMeta {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw corrupt(`${STORE_META_FILE} is not an object.`);
+  }
   const m = raw as Record<string, unknown>;
-  if (m.format !== FORMAT)
+  if (m.format !== FORMAT) {
     throw corrupt(`${STORE_META_FILE} is not a MemoryStore save (format ${JSON.stringify(m.format)}).`);
-  const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
-  if (!isCount(m.format_version)) throw corrupt(`${STORE_META_FILE} has no valid format_version.`);
-  if ((m.format_version as number) > FORMAT_VERSION) {
+  }
+  const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_IDS;
+  if (!isCount(m.format_version) || m.format_version < 1) {
+    throw corrupt(`${STORE_META_FILE} has no valid format_version.`);
+  }
+  if (m.format_version > FORMAT_VERSION) {
     throw new SimkitError(
       'UNSUPPORTED',
       `This store was saved in format version ${m.format_version}, newer than this package reads (${FORMAT_VERSION}); upgrade @simkit/store-memory.`,
     );
   }
   if (!isCount(m.size)) throw corrupt(`${STORE_META_FILE} has no valid size.`);
-  if (!isCount(m.next_id) || (m.next_id as number) < (m.size as number)) {
+  if (!isCount(m.next_id) || m.next_id < m.size) {
     throw corrupt(`${STORE_META_FILE} has next_id ${JSON.stringify(m.next_id)}, which must be an integer ≥ size.`);
   }
-  if (m.dim === null ? (m.size as number) > 0 : !isCount(m.dim) || m.dim === 0) {
+  if (m.dim === null ? m.size > 0 : !isCount(m.dim) || m.dim === 0) {
     throw corrupt(
       `${STORE_META_FILE} has dim ${JSON.stringify(m.dim)}; a store with records needs an integer dim ≥ 1.`,
     );
@@ -247,20 +290,18 @@ function checkMeta(raw: unknown, corrupt: (problem: string) => SimkitError): Sto
   if (m.compression !== 'none' && m.compression !== 'gzip') {
     throw corrupt(`${STORE_META_FILE} has compression ${JSON.stringify(m.compression)}; expected 'none' or 'gzip'.`);
   }
-  const files = m.files ?? {};
-  if (files === null || typeof files !== 'object' || Array.isArray(files))
-    throw corrupt(`${STORE_META_FILE} has bad 'files'.`);
-  for (const [name, entry] of Object.entries(files)) {
-    const e = entry as Record<string, unknown> | null;
-    if (e === null || typeof e !== 'object' || !Number.isSafeInteger(e.bytes) || !isUint32(e.crc32)) {
-      throw corrupt(`${STORE_META_FILE} has a bad entry for ${name} in 'files'.`);
-    }
+  if (typeof m.data_bytes !== 'number' || !Number.isSafeInteger(m.data_bytes) || m.data_bytes < 0) {
+    throw corrupt(`${STORE_META_FILE} has no valid data_bytes.`);
   }
-  return { ...(m as unknown as StoreMeta), files: files as StoreMeta['files'] };
-}
-
-function isUint32(v: unknown): boolean {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+  return {
+    format: FORMAT,
+    format_version: m.format_version,
+    dim: m.dim as number | null,
+    size: m.size,
+    next_id: m.next_id,
+    compression: m.compression,
+    data_bytes: m.data_bytes,
+  };
 }
 
 function npyParts(
@@ -284,12 +325,7 @@ function jsonLines(data: ReadonlyArray<string | null>): Uint8Array[] {
   return parts;
 }
 
-function parseJsonLines(
-  bytes: Uint8Array,
-  n: number,
-  name: string,
-  corrupt: (problem: string, cause?: unknown) => SimkitError,
-): Array<string | null> {
+function parseJsonLines(bytes: Uint8Array, n: number, name: string, corrupt: Corrupt): Array<string | null> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Array<string | null> = [];
   let start = 0;
@@ -309,17 +345,4 @@ function parseJsonLines(
   }
   if (out.length !== n) throw corrupt(`${name} has ${out.length} lines but ${STORE_META_FILE} announces ${n}.`);
   return out;
-}
-
-async function syncDirectory(io: NodeIo, dir: string): Promise<void> {
-  try {
-    const handle = await io.fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some platforms cannot fsync a directory; the files themselves are already flushed.
-  }
 }
