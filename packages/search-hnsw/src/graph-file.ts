@@ -14,7 +14,8 @@ import { SimkitError } from '@simkit/core';
  */
 
 export const HEADER_BYTES = 56;
-const MAX_LEVEL = 128;
+/** Highest level a graph may have (hnswlib draws ⌊−ln U / ln M⌋, far below this). */
+export const MAX_LEVEL = 128;
 
 /** What a checked graph holds, for the caller's bookkeeping. */
 export interface GraphSummary {

@@ -22,6 +22,9 @@ export interface HnswSearchOptions {
   readonly onProgress?: ProgressHandler;
 }
 
+/** Largest vector dimension. */
+export const MAX_DIM = 2 ** 20;
+
 /** Largest M that hnswlib's 16-bit link counters allow at level 0 (2·M links). */
 export const MAX_M = 0x7fff;
 

@@ -20,26 +20,23 @@ import {
   toIds,
 } from '@simkit/core';
 import { resolveDistance } from '@simkit/distances';
-import { crc32 } from './crc32.js';
 import { ensureIndexedDB, isNode } from './environment.js';
 import { type GraphSummary, readGraph } from './graph-file.js';
-import { readSaveDirectory, writeSaveDirectory } from './save-directory.js';
-import { type HnswSearchOptions, MAX_M, integerOption } from './hnsw-options.js';
+import { MAX_GRAPH_BYTES, heapBytesPerElement, maxGraphElements } from './graph-size.js';
+import { type HnswSearchOptions, MAX_DIM, MAX_M, integerOption } from './hnsw-options.js';
 import { type HnswSpace, SUPPORTED_DISTANCES, hnswSpaceFor } from './hnsw-space.js';
 import { hnswlibModule } from './hnswlib-runtime.js';
 import type { HnswlibModule, NativeHnswIndex } from './hnswlib-types.js';
 import { exportGraph, importGraph } from './idbfs-bridge.js';
 import { deleteSavedIndex, getSavedIndex, putSavedIndex } from './indexeddb-saves.js';
 import { GRAPH_FILE, type HnswManifest, makeManifest } from './manifest.js';
+import { readSaveDirectory, writeSaveDirectory } from './save-directory.js';
 import { isOutOfMemory, wasmErrorMessage } from './wasm-error.js';
 
 export const HNSW_SEARCH_TYPE = 'hnsw-search';
 const CONFIG_VERSION = 1;
 const PACKAGE = '@simkit/search-hnsw';
 const INT32_MAX = 0x7fffffff;
-
-/** Upper bound for one graph: the wasm heap of a whole process holds at most 2 GiB. */
-const MAX_GRAPH_BYTES = 1.5 * 2 ** 30;
 
 /** Holds the wasm index apart from the HnswSearch, so a finalizer can free it after the search is collected. */
 interface NativeHandle {
@@ -53,11 +50,6 @@ const releaseOnCollect =
         handle.native = null;
       })
     : undefined;
-
-/** Rough wasm heap bytes per element: level-0 record, expected upper links, bookkeeping. */
-function bytesPerElement(dim: number, M: number): number {
-  return 2 * M * 4 + 4 + dim * 4 + 4 + Math.ceil((M * 4 + 4) / (M - 1)) + 16;
-}
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
@@ -135,7 +127,7 @@ export class HnswSearch implements Search {
     }
     this.distance = distance;
     this.space = space;
-    this.configuredDim = options.dim === undefined ? undefined : integerOption(options.dim, 'dim', 1, 2 ** 20);
+    this.configuredDim = options.dim === undefined ? undefined : integerOption(options.dim, 'dim', 1, MAX_DIM);
     this.currentDim = this.configuredDim;
     this.m = integerOption(options.M ?? 16, 'M', 2, MAX_M);
     this.efc = integerOption(options.efConstruction ?? 200, 'efConstruction', 1, INT32_MAX);
@@ -361,8 +353,10 @@ export class HnswSearch implements Search {
   }
 
   /**
-   * Node.js: writes the graph as hnswlib saved it (`hnsw-graph.bin`) and a manifest
-   * (`hnsw-search.json`) into `dir`. In browsers, use `saveToIndexedDB(name)`.
+   * Node.js: saves the graph as hnswlib wrote it (`hnsw-graph.bin`) and its description
+   * (`hnsw-search.json`) into `dir` with the atomic save of @simkit/core: a crash leaves the
+   * previous save or this one. `dir` must be new, empty, or saved to before. OS failures are
+   * IO_ERROR. In browsers, use `saveToIndexedDB(name)`.
    */
   save(dir: string): Promise<void> {
     return this.serial(async () => {
@@ -373,7 +367,11 @@ export class HnswSearch implements Search {
     });
   }
 
-  /** Node.js: replaces this instance's content with what `save(dir)` wrote; the graph loads as saved, without a rebuild. */
+  /**
+   * Node.js: replaces this instance's content with what `save(dir)` wrote; the graph loads as
+   * saved, without a rebuild. Every file is checked (checksums, sizes, the graph's structure)
+   * before wasm sees it; a save that is not valid is CORRUPT_INDEX and leaves this instance as it was.
+   */
   load(dir: string): Promise<void> {
     return this.serial(async () => {
       checkDir(dir, 'load');
@@ -475,7 +473,7 @@ export class HnswSearch implements Search {
     const capacity = native.getMaxElements();
     if (needed <= capacity) return;
     this.checkGraphSize(needed, dim, 'the index');
-    const limit = Math.floor(MAX_GRAPH_BYTES / bytesPerElement(dim, this.m));
+    const limit = maxGraphElements(dim, this.m);
     const target = Math.min(Math.max(needed, capacity * 2), limit);
     try {
       native.resizeIndex(target);
@@ -485,13 +483,13 @@ export class HnswSearch implements Search {
     this.logger.log('debug', `HNSW graph capacity grew from ${capacity} to ${target}`);
   }
 
-  private checkGraphSize(elements: number, dim: number, what: string): void {
-    const bytes = elements * bytesPerElement(dim, this.m);
+  private checkGraphSize(elements: number, dim: number, what: string, M = this.m): void {
+    const bytes = elements * heapBytesPerElement(dim, M);
     if (bytes > MAX_GRAPH_BYTES) {
       throw new SimkitError(
         'UNSUPPORTED',
         `${what} needs about ${Math.ceil(bytes / 2 ** 20)} MiB for ${elements} vectors of dimension ${dim}, more than one hnswlib-wasm graph can hold (${MAX_GRAPH_BYTES / 2 ** 20} MiB of a 2 GiB WebAssembly heap). Use fewer vectors, a smaller M or dimension, or split the data over several indexes.`,
-        { details: { elements, dim, M: this.m } },
+        { details: { elements, dim, M } },
       );
     }
   }
@@ -555,7 +553,7 @@ export class HnswSearch implements Search {
       elements: summary?.elements ?? 0,
       capacity: native?.getMaxElements() ?? 0,
       deleted: summary === null ? [] : Array.from(summary.deleted),
-      graph: graph === null ? null : { file: GRAPH_FILE, bytes: graph.length, crc32: crc32(graph) },
+      graph: graph === null ? null : { file: GRAPH_FILE, bytes: graph.length },
     });
     return { manifest, graph };
   }
@@ -564,10 +562,16 @@ export class HnswSearch implements Search {
   private async restore(manifest: HnswManifest, graph: Uint8Array | null, source: string): Promise<void> {
     const mismatch = (what: string, hint: string) =>
       new SimkitError('CORRUPT_INDEX', `The HNSW index in ${source} ${what}; ${hint}`, { details: { source } });
-    if (manifest.distance !== this.distance.name || manifest.space !== this.space.space) {
+    if (manifest.distance !== this.distance.name) {
       throw mismatch(
         `was saved with the '${manifest.distance}' distance, but this HnswSearch uses '${this.distance.name}'`,
         `load it into new HnswSearch({ distance: '${manifest.distance}' }).`,
+      );
+    }
+    if (manifest.space !== this.space.space) {
+      throw mismatch(
+        `was saved in hnswlib space '${manifest.space}', but the '${manifest.distance}' distance uses space '${this.space.space}'`,
+        'the file is damaged or was edited; save the index again from its source.',
       );
     }
     if (this.configuredDim !== undefined && manifest.dim !== null && manifest.dim !== this.configuredDim) {
@@ -584,13 +588,13 @@ export class HnswSearch implements Search {
       if (graph === null || graph.length !== manifest.graph.bytes) {
         throw damaged(`the graph has ${graph?.length ?? 0} bytes, the manifest says ${manifest.graph.bytes}`);
       }
-      if (crc32(graph) !== manifest.graph.crc32) throw damaged('the graph checksum does not match');
       summary = readGraph(graph, dim);
       const deleted = new Set(manifest.deleted);
       if (
         summary.M !== manifest.M ||
         summary.efConstruction !== Math.max(manifest.efConstruction, manifest.M) ||
         summary.elements !== manifest.elements ||
+        summary.maxElements !== manifest.capacity ||
         summary.live.length !== manifest.count ||
         summary.deleted.length !== deleted.size ||
         !summary.deleted.every((id) => deleted.has(id))
@@ -601,7 +605,7 @@ export class HnswSearch implements Search {
         summary.elements + 1,
         Math.min(manifest.capacity, summary.elements * 2 + this.initialCapacity),
       );
-      this.checkGraphSize(capacity, dim, 'the saved index');
+      this.checkGraphSize(capacity, dim, 'the saved index', manifest.M);
       const lib = await hnswlibModule(this.logger);
       const space = this.space.space;
       const ef = this.ef;
@@ -616,9 +620,9 @@ export class HnswSearch implements Search {
             return native;
           } catch (cause) {
             native.delete();
-            throw SimkitError.isInstance(cause)
-              ? cause
-              : damaged(`hnswlib could not read it: ${wasmErrorMessage(cause)}`);
+            if (SimkitError.isInstance(cause)) throw cause;
+            if (isOutOfMemory(cause)) throw this.nativeFailure('read the saved graph', cause);
+            throw damaged(`hnswlib could not read it: ${wasmErrorMessage(cause)}`);
           }
         },
         this.logger,

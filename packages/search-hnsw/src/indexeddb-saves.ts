@@ -1,11 +1,13 @@
 import { SimkitError } from '@simkit/core';
+import { crc32 } from './crc32.js';
 import { deleteRecord, getRecord, putRecord, withDatabase } from './indexed-db.js';
 import { type HnswManifest, checkManifest } from './manifest.js';
 
 /**
  * Saved indexes in IndexedDB: database `simkit-search-hnsw`, object store `indexes`, one record
- * per name holding `{ manifest, graph }`, written in one transaction. This database is separate
- * from hnswlib-wasm's own `/hnswlib-index`, whose contents hnswlib mirrors into memory at start-up.
+ * per name holding `{ manifest, graph, crc32 }` (crc32: CRC-32 of the graph bytes), written in one
+ * transaction. This database is separate from hnswlib-wasm's own `/hnswlib-index`, whose contents
+ * hnswlib mirrors into memory at start-up.
  */
 
 const DATABASE = 'simkit-search-hnsw';
@@ -13,7 +15,8 @@ const VERSION = 1;
 const STORE = 'indexes';
 
 export async function putSavedIndex(name: string, manifest: HnswManifest, graph: Uint8Array | null): Promise<void> {
-  await withDatabase(DATABASE, (db) => putRecord(db, STORE, name, { manifest, graph }), VERSION, [STORE]);
+  const record = { manifest, graph, crc32: graph === null ? null : crc32(graph) };
+  await withDatabase(DATABASE, (db) => putRecord(db, STORE, name, record), VERSION, [STORE]);
 }
 
 export async function getSavedIndex(name: string): Promise<{ manifest: HnswManifest; graph: Uint8Array | null }> {
@@ -25,11 +28,21 @@ export async function getSavedIndex(name: string): Promise<{ manifest: HnswManif
       { details: { name } },
     );
   }
-  const r = record as { manifest?: unknown; graph?: unknown };
+  const r = record as { manifest?: unknown; graph?: unknown; crc32?: unknown };
   const manifest = checkManifest(r.manifest);
-  if (r.graph !== null && !(r.graph instanceof Uint8Array)) {
-    throw new SimkitError('CORRUPT_INDEX', `The IndexedDB entry '${name}' has no graph bytes; save the index again.`);
+  const damaged = (what: string) =>
+    new SimkitError('CORRUPT_INDEX', `The IndexedDB entry '${name}' ${what}; save the index again.`, {
+      details: { name },
+    });
+  if (r.graph === null) {
+    if (manifest.graph !== null) throw damaged('has no graph bytes');
+    return { manifest, graph: null };
   }
+  if (!(r.graph instanceof Uint8Array)) throw damaged('has no graph bytes');
+  if (manifest.graph === null || r.graph.length !== manifest.graph.bytes) {
+    throw damaged(`has a graph of ${r.graph.length} bytes that its manifest does not describe`);
+  }
+  if (r.crc32 !== crc32(r.graph)) throw damaged('has a graph whose checksum does not match (damaged)');
   return { manifest, graph: r.graph };
 }
 

@@ -1,72 +1,54 @@
-import { SimkitError, nodeFiles } from '@simkit/core';
-import { GRAPH_FILE, type HnswManifest, MANIFEST_FILE, parseManifest } from './manifest.js';
+import { SimkitError, nodeFiles, openSave, writeSave } from '@simkit/core';
+import {
+  GRAPH_FILE,
+  type HnswManifest,
+  MANIFEST_FILE,
+  manifestJson,
+  maxManifestBytes,
+  parseManifest,
+} from './manifest.js';
 
-/** Reading and writing a save directory in Node.js: `hnsw-search.json` plus `hnsw-graph.bin`. */
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The kind of save `HnswSearch.save` writes (see writeSave in @simkit/core). */
+export const HNSW_SAVE_KIND = 'hnsw-search';
 
 /**
- * Writes the graph, then the manifest, each under a temporary name and renamed into place.
- * The manifest's size and checksum make a half-replaced directory fail to load instead of
- * loading a graph that does not belong to it.
+ * Saves `hnsw-search.json` and, when there is one, `hnsw-graph.bin` into `dir` with core's
+ * atomic save: a crash leaves the previous save or this one, and OS failures are IO_ERROR.
  */
 export async function writeSaveDirectory(dir: string, manifest: HnswManifest, graph: Uint8Array | null): Promise<void> {
   const {
     fs,
     path: { join },
   } = await nodeFiles();
-  const suffix = `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    if (graph !== null) {
-      await fs.writeFile(join(dir, GRAPH_FILE + suffix), graph);
-      await fs.rename(join(dir, GRAPH_FILE + suffix), join(dir, GRAPH_FILE));
-    } else {
-      await fs.rm(join(dir, GRAPH_FILE), { force: true });
-    }
-    await fs.writeFile(join(dir, MANIFEST_FILE + suffix), `${JSON.stringify(manifest, null, 2)}\n`);
-    await fs.rename(join(dir, MANIFEST_FILE + suffix), join(dir, MANIFEST_FILE));
-  } catch (cause) {
-    await fs.rm(join(dir, GRAPH_FILE + suffix), { force: true }).catch(() => undefined);
-    await fs.rm(join(dir, MANIFEST_FILE + suffix), { force: true }).catch(() => undefined);
-    throw new SimkitError(
-      'INVALID_ARGUMENT',
-      `Could not save the HNSW index into ${dir} (${reason(cause)}); check that the path is a writable directory.`,
-      { cause, details: { dir } },
-    );
-  }
+  await writeSave(dir, HNSW_SAVE_KIND, async (generation) => {
+    if (graph !== null) await fs.writeFile(join(generation, GRAPH_FILE), graph, { flag: 'wx' });
+    await fs.writeFile(join(generation, MANIFEST_FILE), manifestJson(manifest), { flag: 'wx' });
+  });
 }
 
-/** Reads the manifest and, when it names one, the graph file; missing or unreadable files are CORRUPT_INDEX. */
+/**
+ * Opens the save in `dir` and reads its manifest, then the graph the manifest describes.
+ * Each file is bounded before it is read (the graph by what the manifest's counts allow) and
+ * checked against the save's SHA-256 before its bytes are used.
+ */
 export async function readSaveDirectory(dir: string): Promise<{ manifest: HnswManifest; graph: Uint8Array | null }> {
-  const {
-    fs,
-    path: { join },
-  } = await nodeFiles();
-  let text: string;
-  try {
-    text = await fs.readFile(join(dir, MANIFEST_FILE), 'utf8');
-  } catch (cause) {
-    throw new SimkitError(
-      'CORRUPT_INDEX',
-      `No HNSW index in ${dir}: ${MANIFEST_FILE} is missing or unreadable (${reason(cause)}). Save one there with save(dir) first, or check the path.`,
-      { cause, details: { dir } },
-    );
-  }
+  const saved = await openSave(dir, HNSW_SAVE_KIND);
+  const damaged = (what: string) =>
+    new SimkitError('CORRUPT_INDEX', `The HNSW index saved in '${dir}' is damaged (${what}); save it again.`, {
+      details: { dir },
+    });
+  if (!saved.has(MANIFEST_FILE)) throw damaged(`${MANIFEST_FILE} is missing`);
+  const listedGraph = saved.files.get(GRAPH_FILE);
+  const text = await saved.readText(MANIFEST_FILE, { maxBytes: maxManifestBytes(listedGraph?.bytes ?? null) });
   const manifest = parseManifest(text);
-  if (manifest.graph === null) return { manifest, graph: null };
-  let graph: Uint8Array;
-  try {
-    const buffer = await fs.readFile(join(dir, manifest.graph.file));
-    graph = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } catch (cause) {
-    throw new SimkitError(
-      'CORRUPT_INDEX',
-      `The HNSW index in ${dir} is incomplete: its graph file ${manifest.graph.file} is missing or unreadable (${reason(cause)}). Save the index again.`,
-      { cause, details: { dir } },
-    );
+  if (manifest.graph === null) {
+    if (listedGraph !== undefined) throw damaged(`it holds ${GRAPH_FILE}, but its manifest describes no graph`);
+    return { manifest, graph: null };
   }
+  if (listedGraph === undefined) throw damaged(`${GRAPH_FILE} is missing`);
+  if (listedGraph.bytes !== manifest.graph.bytes) {
+    throw damaged(`${GRAPH_FILE} has ${listedGraph.bytes} bytes, its manifest says ${manifest.graph.bytes}`);
+  }
+  const graph = await saved.read(GRAPH_FILE, { maxBytes: manifest.graph.bytes });
   return { manifest, graph };
 }

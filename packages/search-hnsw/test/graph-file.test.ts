@@ -1,11 +1,9 @@
 import { SimkitError, batch } from '@simkit/core';
 import { expectCode, withTempDir } from '@simkit/core/testing';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../src/crc32.js';
 import { readGraph } from '../src/graph-file.js';
 import { HnswSearch } from '../src/index.js';
+import { writeCrafted } from './saves.js';
 
 /**
  * A hand-made graph in hnswlib's wasm32 format: M = 2, dim = 1, two elements on level 0.
@@ -77,10 +75,10 @@ describe('the hnswlib graph file check', () => {
         elements: 2,
         capacity: 4,
         deleted: [9],
-        graph: { file: 'hnsw-graph.bin', bytes: graph.length, crc32: crc32(graph) },
+        graph: { file: 'hnsw-graph.bin', bytes: graph.length },
       };
-      await writeFile(join(dir, 'hnsw-graph.bin'), graph);
-      await writeFile(join(dir, 'hnsw-search.json'), JSON.stringify(manifest));
+      // Committed through core's writeSave, as save() would.
+      await writeCrafted(dir, manifest, graph);
       const s = new HnswSearch({ distance: 'euclidean' });
       await s.load(dir);
       expect(s.size()).toBe(1);
