@@ -20,10 +20,21 @@ import {
   toIds,
 } from '@simkit/core';
 import { type ChainedBatch, Level } from 'level';
-import { openError, operationError } from './level-errors.js';
-import { createTemporaryLocation, isInside, probeLocation, removeLocation, sameLocation } from './location.js';
+import { lockedError, openError, operationError } from './level-errors.js';
 import {
-  checkRecordBytes,
+  createDirectory,
+  createTemporaryLocation,
+  FILE_SNAPSHOTS,
+  isInside,
+  locationKey,
+  markLocation,
+  probeLocation,
+  removeLocation,
+  sameLocation,
+} from './location.js';
+import { claimLocation, releaseLocation } from './open-locations.js';
+import {
+  checkRecord,
   dataToJson,
   decodeKey,
   decodeRecord,
@@ -31,6 +42,7 @@ import {
   encodeRecords,
   RECORDS_END,
 } from './record-codec.js';
+import { copySnapshot, saveSnapshot } from './saved-snapshot.js';
 import { decodeMeta, EMPTY_META, encodeMeta, META_KEY, type StoreMeta } from './store-meta.js';
 
 type Db = Level<Uint8Array, Uint8Array>;
@@ -81,6 +93,8 @@ export class LevelStore implements Store {
   private readonly db: Db;
   private meta: StoreMeta;
   private readonly temporary: boolean;
+  /** This store's claim on its location in the process-wide registry, given up on close. */
+  private readonly claim: string;
   private readonly logger: Logger;
   private readonly onProgress: ProgressHandler;
   /** Writes run one after another, so ids and the meta record never race. */
@@ -89,11 +103,19 @@ export class LevelStore implements Store {
   /** An encoding buffer whose write has finished, reused by the next add to spare the garbage collector. */
   private spare: Uint8Array | undefined;
 
-  private constructor(location: string, db: Db, meta: StoreMeta, temporary: boolean, options: LevelStoreOptions) {
+  private constructor(
+    location: string,
+    db: Db,
+    meta: StoreMeta,
+    temporary: boolean,
+    claim: string,
+    options: LevelStoreOptions,
+  ) {
     this.location = location;
     this.db = db;
     this.meta = meta;
     this.temporary = temporary;
+    this.claim = claim;
     this.logger = options.logger ?? silentLogger;
     this.onProgress = options.onProgress ?? noProgress;
   }
@@ -101,7 +123,8 @@ export class LevelStore implements Store {
   /**
    * Opens the store at `location`, creating it when the location is missing or empty.
    * Fails with LOCKED when another process or instance has it open, and with
-   * CORRUPT_INDEX when the location holds something that is not a simkit level store.
+   * CORRUPT_INDEX when the location holds something that is not a simkit level store
+   * (which is then left exactly as it was: no LevelDB is opened in it).
    */
   static async open(location: string, options: LevelStoreOptions = {}): Promise<LevelStore> {
     checkLocation(location, 'LevelStore.open: location');
@@ -143,35 +166,45 @@ export class LevelStore implements Store {
   }
 
   private static async openAt(location: string, options: LevelStoreOptions, temporary: boolean): Promise<LevelStore> {
-    const probe = await inspectLocation(location, 'level store');
-    if (probe.kind === 'foreign') {
-      throw new SimkitError(
-        'CORRUPT_INDEX',
-        `${location} is not a simkit level store: it holds ${probe.detail}. Open an empty or new directory, or one a LevelStore wrote.`,
-        { details: { location } },
-      );
-    }
-    const db = await openDb(location, 'level store', true);
+    const claim = await locationKey(location);
+    // Refused before LevelDB is touched: a second LevelDB handle would drop the first one's OS lock.
+    if (!claimLocation(claim)) throw lockedError(location, 'level store');
+    let db: Db | undefined;
     try {
-      let meta = await readMeta(db, location);
+      const probe = await inspectLocation(location, 'level store');
+      if (probe.kind === 'foreign') {
+        throw new SimkitError(
+          'CORRUPT_INDEX',
+          `${location} is not a simkit level store: it holds ${probe.detail}. Open an empty or new directory, or one a LevelStore wrote; this one is left untouched.`,
+          { details: { location } },
+        );
+      }
+      // Created here, so a refusal of the file system is reported as what it is.
+      if (probe.kind === 'missing') await createDirectory(location);
+      db = await openDb(location, 'level store', true);
+      const opened = db;
+      let meta = await readMeta(opened, location);
       if (meta === undefined) {
-        if (await hasAnyKey(db)) {
+        if (await hasAnyKey(opened)) {
           throw new SimkitError(
             'CORRUPT_INDEX',
-            `${location} holds a LevelDB that is not a simkit level store (it has no simkit meta record). Open an empty or new location instead; this one is left untouched.`,
+            `${location} holds a LevelDB that is not a simkit level store (it has no simkit meta record). Open an empty or new location instead.`,
             { details: { location } },
           );
         }
+        // Marked only now: a crash before this leaves a LevelDB without data, which the next open adopts.
+        if (probe.kind !== 'store') await markLocation(location);
         meta = EMPTY_META;
-        await db.put(META_KEY, encodeMeta(meta), { sync: true });
+        await opened.put(META_KEY, encodeMeta(meta), { sync: true });
       }
-      const store = new LevelStore(location, db, meta, temporary, options);
+      const store = new LevelStore(location, opened, meta, temporary, claim, options);
       store.logger.log('debug', 'Opened level store', { location, size: meta.size, dim: meta.dim, temporary });
       return store;
     } catch (error) {
-      await db.close().catch(() => undefined);
+      await db?.close().catch(() => undefined);
+      releaseLocation(claim);
       if (temporary) await removeLocation(location).catch(() => undefined);
-      throw operationError(error, 'Opening', location);
+      throw openError(error, location, 'level store');
     }
   }
 
@@ -309,11 +342,14 @@ export class LevelStore implements Store {
   }
 
   /**
-   * Writes a self-contained snapshot: a new LevelDB at `dir` (an IndexedDB name in
-   * browsers) holding a copy of every record and the meta record. The snapshot
-   * stays loadable after this store's location is deleted. A previous snapshot at
-   * `dir` is replaced; `dir` must not hold other files. The meta record is written
-   * last, so an interrupted save leaves a snapshot that load() rejects.
+   * Writes a self-contained snapshot of every record and the meta record, read from one
+   * consistent moment of this store. It stays loadable after this store's location is deleted.
+   *
+   * In Node, `dir` becomes an atomic save (core's `writeSave`): the snapshot is a new LevelDB
+   * inside a fresh generation of `dir`, whose files are flushed and listed with their SHA-256
+   * in `dir/simkit-save.json`, written last. A crash at any instant leaves the previous
+   * snapshot or the new one. `dir` must be missing, empty, or a snapshot saved before.
+   * In browsers, `dir` is an IndexedDB database name that receives a copy of the records.
    */
   async save(dir: string): Promise<void> {
     this.assertOpen();
@@ -323,101 +359,166 @@ export class LevelStore implements Store {
       throw invalidArgument(`save: ${dir} is inside the store's own location ${this.location}; save somewhere else.`);
     }
     return this.exclusive('Saving', async () => {
-      const probe = await inspectLocation(dir, 'snapshot directory');
-      if (probe.kind === 'foreign') {
-        throw invalidArgument(
-          `save: ${dir} holds ${probe.detail}; save into an empty or new directory (a snapshot saved there before is replaced).`,
-        );
-      }
-      const target = await openDb(dir, 'snapshot directory', true);
-      try {
-        if ((await target.get(META_KEY)) !== undefined) {
-          // Drop the old meta record first, so a crash below cannot leave a snapshot that looks complete.
-          await target.del(META_KEY, { sync: true });
-          await target.clear();
-        } else if (await hasAnyKey(target)) {
-          throw invalidArgument(
-            `save: ${dir} holds a LevelDB that is not a simkit level store; save into an empty or new directory.`,
-          );
-        }
-        const total = this.meta.size;
-        let done = 0;
-        this.onProgress({ task: 'level-store:save', done, total });
-        await forEachChunk(this.db.iterator({ lt: RECORDS_END, highWaterMarkBytes: READ_BYTES }), async (entries) => {
-          const batch = target.batch();
-          for (const [key, value] of entries) batch.put(key, value);
-          await batch.write();
-          done += entries.length;
-          this.onProgress({ task: 'level-store:save', done, total });
+      if (FILE_SNAPSHOTS) {
+        await saveSnapshot(dir, async (location) => {
+          const target = await openDb(location, 'snapshot', true);
+          try {
+            await this.copyInto(target, location);
+          } finally {
+            await target.close();
+          }
         });
-        await target.put(META_KEY, encodeMeta(this.meta), { sync: true });
-        this.logger.log('info', 'Saved level store snapshot', { location: this.location, dir, size: total });
-      } finally {
-        await target.close();
+      } else {
+        await this.saveToDatabase(dir);
       }
+      this.logger.log('info', 'Saved level store snapshot', { location: this.location, dir, size: this.meta.size });
     });
+  }
+
+  /** Copies every record, then the meta record, into the empty LevelDB `target`. */
+  private async copyInto(target: Db, where: string): Promise<void> {
+    const total = this.meta.size;
+    let done = 0;
+    this.onProgress({ task: 'level-store:save', done, total });
+    const records = this.db.iterator({ lt: RECORDS_END, highWaterMarkBytes: READ_BYTES });
+    await forEachChunk(records, async (entries) => {
+      const batch = target.batch();
+      for (const [key, value] of entries) batch.put(key, value);
+      try {
+        await batch.write();
+      } catch (error) {
+        throw operationError(error, 'Writing the snapshot', where);
+      }
+      done += entries.length;
+      this.onProgress({ task: 'level-store:save', done, total });
+    }).catch((error: unknown) => {
+      throw operationError(error, 'Reading records', this.location);
+    });
+    try {
+      await target.put(META_KEY, encodeMeta(this.meta));
+    } catch (error) {
+      throw operationError(error, 'Writing the snapshot', where);
+    }
+  }
+
+  /** Browsers: copies the records into the IndexedDB database `dir`, the meta record last. */
+  private async saveToDatabase(dir: string): Promise<void> {
+    const target = await openDb(dir, 'snapshot database', true);
+    try {
+      if ((await target.get(META_KEY)) !== undefined) {
+        // Drop the old meta record first, so an interrupted save cannot leave a snapshot that looks complete.
+        await target.del(META_KEY, { sync: true });
+        await target.clear();
+      } else if (await hasAnyKey(target)) {
+        throw invalidArgument(`save: ${dir} holds a database that is not a simkit level store; save under a new name.`);
+      }
+      await this.copyInto(target, dir);
+    } finally {
+      await target.close();
+    }
   }
 
   /**
    * Replaces this store's records, dimension and next id with those of a snapshot
-   * written by save(). The snapshot is checked while it is read, and the
-   * replacement is one atomic batch: on any error this store is unchanged.
+   * written by save(), in one atomic batch: on any error this store is unchanged.
+   *
+   * In Node, every file of the snapshot is checked against the SHA-256 its save recorded,
+   * then copied into a private temporary directory, and that copy is opened: the saved
+   * files are only read, so a snapshot on a read-only location loads, and stays as it was.
+   * Every record is then decoded and checked (ids below the next id, dimension, count)
+   * before the batch is written.
    */
   async load(dir: string): Promise<void> {
     this.assertOpen();
     checkLocation(dir, 'load: dir');
     if (sameLocation(dir, this.location)) return;
     return this.exclusive('Loading', async () => {
-      const probe = await inspectLocation(dir, 'saved level store');
-      if (probe.kind === 'missing' || probe.kind === 'empty') {
-        throw new SimkitError(
-          'CORRUPT_INDEX',
-          `No saved level store in ${dir}: the directory is ${probe.kind}. Pass the directory that LevelStore.save() wrote.`,
-          { details: { dir } },
-        );
-      }
-      if (probe.kind === 'foreign') {
-        throw new SimkitError('CORRUPT_INDEX', `${dir} is not a saved level store: it holds ${probe.detail}.`, {
-          details: { dir },
-        });
-      }
-      const source = await openDb(dir, 'saved level store', false);
-      try {
-        const meta = await readMeta(source, dir);
-        if (meta === undefined) {
-          throw new SimkitError(
-            'CORRUPT_INDEX',
-            `${dir} has no simkit meta record: it is not a level store snapshot, or the save() that wrote it did not finish. Save the store again.`,
-            { details: { dir } },
-          );
-        }
-        await this.write(async (batch) => {
-          await forEachChunk(this.db.keys({ lt: RECORDS_END }), (keys) => {
-            for (const key of keys) batch.del(key);
-          });
-          let count = 0;
-          this.onProgress({ task: 'level-store:load', done: 0, total: meta.size });
-          await forEachChunk(source.iterator({ lt: RECORDS_END, highWaterMarkBytes: READ_BYTES }), (entries) => {
-            for (const [key, value] of entries) {
-              const id = decodeKey(key);
-              if (id >= meta.nextId)
-                throw snapshotMismatch(dir, `record ${id} is not below its next id ${meta.nextId}`);
-              checkRecordBytes(id, value, meta.dim);
-              batch.put(key, value);
+      if (FILE_SNAPSHOTS) {
+        const copy = await copySnapshot(dir);
+        try {
+          const source = await openDb(copy, 'private copy of a saved level store', false).catch((error: unknown) => {
+            // Checksums matched, so the save was written this way: not a LevelDB this package wrote.
+            if (SimkitError.isInstance(error) && error.code === 'CORRUPT_INDEX') {
+              throw snapshotMismatch(dir, 'its LevelDB files cannot be opened', error);
             }
-            count += entries.length;
-            this.onProgress({ task: 'level-store:load', done: count, total: meta.size });
+            throw error;
           });
-          if (count !== meta.size)
-            throw snapshotMismatch(dir, `it holds ${count} records but its meta record says ${meta.size}`);
-          batch.put(META_KEY, encodeMeta(meta));
-        });
-        this.meta = meta;
-        this.logger.log('info', 'Loaded level store snapshot', { location: this.location, dir, size: meta.size });
-      } finally {
-        await source.close();
+          try {
+            await this.replaceFrom(source, dir);
+          } finally {
+            await source.close();
+          }
+        } finally {
+          await removeLocation(copy).catch(() => undefined);
+        }
+      } else {
+        const source = await openDb(dir, 'saved level store', false);
+        try {
+          await this.replaceFrom(source, dir);
+        } finally {
+          await source.close();
+        }
       }
+      this.logger.log('info', 'Loaded level store snapshot', { location: this.location, dir, size: this.meta.size });
     });
+  }
+
+  /** Checks every record of the snapshot `source` while writing them over this store's, in one batch. */
+  private async replaceFrom(source: Db, dir: string): Promise<void> {
+    const damaged = (error: unknown): SimkitError =>
+      SimkitError.isInstance(error) ? error : operationError(error, 'Reading the snapshot', dir);
+    const meta = await readMeta(source, dir).catch((error: unknown) => {
+      throw damaged(error);
+    });
+    if (meta === undefined) {
+      throw new SimkitError(
+        'CORRUPT_INDEX',
+        `${dir} has no simkit meta record: it is not a level store snapshot, or the save() that wrote it did not finish. Save the store again.`,
+        { details: { dir } },
+      );
+    }
+    const otherKeys = await source
+      .keys({ gte: RECORDS_END, limit: 2 })
+      .all()
+      .catch((error: unknown) => {
+        throw damaged(error);
+      });
+    if (otherKeys.length !== 1)
+      throw snapshotMismatch(dir, 'it holds keys that are neither records nor its meta record');
+    const dim = meta.dim ?? undefined;
+    await this.write(async (batch) => {
+      await forEachChunk(this.db.keys({ lt: RECORDS_END }), (keys) => {
+        for (const key of keys) batch.del(key);
+      });
+      let count = 0;
+      this.onProgress({ task: 'level-store:load', done: 0, total: meta.size });
+      await forEachChunk(source.iterator({ lt: RECORDS_END, highWaterMarkBytes: READ_BYTES }), (entries) => {
+        for (const [key, value] of entries) {
+          let id: number;
+          try {
+            id = decodeKey(key);
+            // Checked as get() would decode it (flags, lengths, dimension, data JSON): nothing unreadable gets in.
+            checkRecord(id, value, dim);
+          } catch (error) {
+            const problem = SimkitError.isInstance(error) ? error.details?.problem : undefined;
+            throw snapshotMismatch(dir, typeof problem === 'string' ? problem : 'a record cannot be read', error);
+          }
+          if (id >= meta.nextId) throw snapshotMismatch(dir, `record ${id} is not below its next id ${meta.nextId}`);
+          batch.put(key, value);
+        }
+        count += entries.length;
+        if (count > meta.size)
+          throw snapshotMismatch(dir, `it holds more records than its meta record says (${meta.size})`);
+        this.onProgress({ task: 'level-store:load', done: count, total: meta.size });
+      }).catch((error: unknown) => {
+        throw damaged(error);
+      });
+      if (count !== meta.size) {
+        throw snapshotMismatch(dir, `it holds ${count} records but its meta record says ${meta.size}`);
+      }
+      batch.put(META_KEY, encodeMeta(meta));
+    });
+    this.meta = meta;
   }
 
   /** Waits for pending writes, releases the LevelDB lock, and deletes a temporary location. */
@@ -425,7 +526,11 @@ export class LevelStore implements Store {
     if (this.closing === undefined) {
       this.closing = (async () => {
         await this.queue;
-        await this.db.close();
+        try {
+          await this.db.close();
+        } finally {
+          releaseLocation(this.claim);
+        }
         if (this.temporary) await removeLocation(this.location);
       })();
     }
@@ -551,10 +656,10 @@ function notFound(missing: number[], location: string): SimkitError {
   );
 }
 
-function snapshotMismatch(dir: string, what: string): SimkitError {
+function snapshotMismatch(dir: string, what: string, cause?: unknown): SimkitError {
   return new SimkitError(
     'CORRUPT_INDEX',
     `The saved level store at ${dir} is inconsistent: ${what}. It was damaged or written by another program; save the store again.`,
-    { details: { dir } },
+    { details: { dir }, ...(cause === undefined ? {} : { cause }) },
   );
 }

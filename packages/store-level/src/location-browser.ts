@@ -3,9 +3,23 @@ import type { LocationProbe } from './location.js';
 // In browsers a location is the name of an IndexedDB database, opened by browser-level with this prefix.
 const IDB_PREFIX = 'level-js-';
 
+/** Browsers have no files: snapshots are IndexedDB databases, copied record by record. */
+export const FILE_SNAPSHOTS = false;
+
 /** IndexedDB cannot be inspected without opening it, so the contents decide. */
 export async function probeLocation(_location: string): Promise<LocationProbe> {
   return { kind: 'unknown' };
+}
+
+/** Nothing to claim ahead: an IndexedDB database is created by opening it. */
+export async function markLocation(_location: string): Promise<void> {}
+
+/** An IndexedDB database needs no directory. */
+export async function createDirectory(_location: string): Promise<void> {}
+
+/** A database name is its own identity. */
+export async function locationKey(location: string): Promise<string> {
+  return location;
 }
 
 /** A fresh, unused database name for a working copy. */

@@ -152,11 +152,16 @@ export function encodeRecords(
   return { values, bytes: out };
 }
 
-/**
- * Decodes one stored value. `dim`, when known, must match the stored embedding.
- * Copies the embedding bytes: values read from level may share memory and need not be 4-byte aligned.
- */
-export function decodeRecord(id: number, value: Uint8Array, dim: number | undefined): StoreRecord {
+/** Where the parts of a stored value are, after checking that they fit together. */
+interface RecordLayout {
+  readonly flags: number;
+  /** Byte length of the JSON data. */
+  readonly n: number;
+  readonly embBytes: number;
+}
+
+/** Checks the header and lengths of a stored value; `dim`, when known, must match its embedding. */
+function recordLayout(id: number, value: Uint8Array, dim: number | undefined): RecordLayout {
   if (value.length < HEADER_BYTES) throw corrupt(`record ${id} is ${value.length} bytes, shorter than its header`);
   const flags = value[0] as number;
   if ((flags & ~KNOWN_FLAGS) !== 0) throw corrupt(`record ${id} has unknown flags ${flags}`);
@@ -170,6 +175,24 @@ export function decodeRecord(id: number, value: Uint8Array, dim: number | undefi
   if (embBytes < 4 || embBytes % 4 !== 0 || (dim !== undefined && embBytes !== dim * 4)) {
     throw corrupt(`record ${id} has ${value.length} bytes, which does not fit its data length and dimension`);
   }
+  if ((flags & FLAG_DATA) === 0 && n !== 0) throw corrupt(`record ${id} has ${n} data bytes but no data flag`);
+  return { flags, n, embBytes };
+}
+
+function parseData(id: number, value: Uint8Array, n: number): unknown {
+  try {
+    return JSON.parse(utf8Decoder.decode(value.subarray(HEADER_BYTES, HEADER_BYTES + n)));
+  } catch (cause) {
+    throw corrupt(`record ${id} holds data that is not UTF-8 JSON`, cause);
+  }
+}
+
+/**
+ * Decodes one stored value. `dim`, when known, must match the stored embedding.
+ * Copies the embedding bytes: values read from level may share memory and need not be 4-byte aligned.
+ */
+export function decodeRecord(id: number, value: Uint8Array, dim: number | undefined): StoreRecord {
+  const { flags, n, embBytes } = recordLayout(id, value, dim);
   const label =
     (flags & FLAG_LABEL) === 0
       ? null
@@ -177,16 +200,7 @@ export function decodeRecord(id: number, value: Uint8Array, dim: number | undefi
         ((value[2] as number) << 8) |
         ((value[3] as number) << 16) |
         ((value[4] as number) << 24);
-  let data: unknown = null;
-  if ((flags & FLAG_DATA) !== 0) {
-    try {
-      data = JSON.parse(utf8Decoder.decode(value.subarray(HEADER_BYTES, HEADER_BYTES + n)));
-    } catch (cause) {
-      throw corrupt(`record ${id} holds data that is not UTF-8 JSON`, cause);
-    }
-  } else if (n !== 0) {
-    throw corrupt(`record ${id} has ${n} data bytes but no data flag`);
-  }
+  const data = (flags & FLAG_DATA) === 0 ? null : parseData(id, value, n);
   const d = embBytes / 4;
   const embedding = new Float32Array(d);
   const embStart = HEADER_BYTES + n;
@@ -199,25 +213,19 @@ export function decodeRecord(id: number, value: Uint8Array, dim: number | undefi
   return { id, embedding, label, data };
 }
 
-/** Checks a stored value's shape without decoding its data (used when copying snapshots). */
-export function checkRecordBytes(id: number, value: Uint8Array, dim: number | null): void {
-  if (value.length < HEADER_BYTES) throw corrupt(`record ${id} is ${value.length} bytes, shorter than its header`);
-  const flags = value[0] as number;
-  const n =
-    ((value[5] as number) |
-      ((value[6] as number) << 8) |
-      ((value[7] as number) << 16) |
-      ((value[8] as number) << 24)) >>>
-    0;
-  if ((flags & ~KNOWN_FLAGS) !== 0 || (dim !== null && value.length !== HEADER_BYTES + n + dim * 4)) {
-    throw corrupt(`record ${id} does not fit the store's format (dimension ${dim})`);
-  }
+/**
+ * Checks a stored value exactly as decodeRecord() would read it (header, lengths, dimension,
+ * UTF-8 JSON data), without building the record: used to check every record of a snapshot.
+ */
+export function checkRecord(id: number, value: Uint8Array, dim: number | undefined): void {
+  const { flags, n } = recordLayout(id, value, dim);
+  if ((flags & FLAG_DATA) !== 0) parseData(id, value, n);
 }
 
 function corrupt(what: string, cause?: unknown): SimkitError {
   return new SimkitError(
     'CORRUPT_INDEX',
-    `The level store holds ${what}; it was damaged or written by another program. Restore it from a saved snapshot with load(dir), or reset() it.`,
-    cause === undefined ? {} : { cause },
+    `The level store is damaged: ${what} (damaged files, or written by another program). Restore it from a saved snapshot with load(dir), or reset() it.`,
+    { details: { problem: what }, ...(cause === undefined ? {} : { cause }) },
   );
 }

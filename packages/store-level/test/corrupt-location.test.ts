@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batch } from '@simkit/core';
 import { expectCode } from '@simkit/core/testing';
@@ -6,7 +6,7 @@ import { Level } from 'level';
 import { describe, expect, it } from 'vitest';
 import { LevelStore } from '../src/index.js';
 import { META_KEY } from '../src/store-meta.js';
-import { freshDir } from './helpers.js';
+import { freshDir, listing } from './helpers.js';
 
 type RawDb = Level<Uint8Array, Uint8Array>;
 const raw = (location: string): RawDb => new Level(location, { keyEncoding: 'view', valueEncoding: 'view' });
@@ -22,15 +22,45 @@ async function storeWithTwoRecords(): Promise<string> {
 }
 
 describe('LevelStore.open on locations that are not simkit stores', () => {
-  it('fails with CORRUPT_INDEX on a foreign LevelDB and leaves it untouched', async () => {
+  it('fails with CORRUPT_INDEX on a foreign LevelDB and leaves its files exactly as they were', async () => {
     const dir = await freshDir();
     const db = new Level(dir);
     await db.put('hello', 'world');
     await db.close();
+    const before = await listing(dir);
     await expectCode(() => LevelStore.open(dir), 'CORRUPT_INDEX');
+    await expectCode(() => LevelStore.open(dir), 'CORRUPT_INDEX');
+    // Opening a LevelDB rewrites it (log → table, a new MANIFEST, LOG → LOG.old): it was never opened.
+    expect(await listing(dir)).toEqual(before);
     const again = new Level(dir);
     expect(await again.keys().all()).toEqual(['hello']);
     await again.close();
+  });
+
+  it('refuses a foreign LevelDB that held data even when it is empty now, untouched', async () => {
+    const dir = await freshDir();
+    const db = new Level(dir);
+    await db.put('hello', 'world');
+    await db.del('hello');
+    await db.close();
+    const before = await listing(dir);
+    await expectCode(() => LevelStore.open(dir), 'CORRUPT_INDEX');
+    expect(await listing(dir)).toEqual(before);
+  });
+
+  it('refuses a foreign LevelDB whose data is in tables, untouched', async () => {
+    const dir = await freshDir();
+    const db = new Level<string, string>(dir);
+    await db.batch(
+      Array.from({ length: 2000 }, (_, i) => ({ type: 'put' as const, key: `k${i}`, value: 'v'.repeat(4000) })),
+    );
+    // classic-level (Node) moves everything into tables.
+    await (db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('k', 'l');
+    await db.close();
+    expect((await readdir(dir)).some((n) => n.endsWith('.ldb'))).toBe(true);
+    const before = await listing(dir);
+    await expectCode(() => LevelStore.open(dir), 'CORRUPT_INDEX');
+    expect(await listing(dir)).toEqual(before);
   });
 
   it('fails with CORRUPT_INDEX on a directory of other files and creates nothing in it', async () => {
@@ -47,7 +77,7 @@ describe('LevelStore.open on locations that are not simkit stores', () => {
     await expectCode(() => LevelStore.open(file), 'CORRUPT_INDEX');
   });
 
-  it('fails with CORRUPT_INDEX on LevelDB files full of garbage', async () => {
+  it('fails with CORRUPT_INDEX on LevelDB files full of garbage, untouched', async () => {
     const dir = await freshDir();
     await writeFile(join(dir, 'CURRENT'), 'MANIFEST-000009\n');
     await writeFile(
@@ -58,7 +88,16 @@ describe('LevelStore.open on locations that are not simkit stores', () => {
       join(dir, '000010.log'),
       Uint8Array.from({ length: 300 }, (_, i) => (i * 11) & 0xff),
     );
+    const before = await listing(dir);
     await expectCode(() => LevelStore.open(dir), 'CORRUPT_INDEX');
+    expect(await listing(dir)).toEqual(before);
+  });
+
+  it('fails with CORRUPT_INDEX on a store whose LevelDB files were removed', async () => {
+    const dir = await storeWithTwoRecords();
+    for (const name of await readdir(dir)) if (name !== 'SIMKIT-LEVEL-STORE') await rm(join(dir, name));
+    await expectCode(() => LevelStore.open(dir), 'CORRUPT_INDEX');
+    expect(await readdir(dir)).toEqual(['SIMKIT-LEVEL-STORE']);
   });
 
   it('opens an existing but empty LevelDB as a new store', async () => {
@@ -68,7 +107,13 @@ describe('LevelStore.open on locations that are not simkit stores', () => {
     await db.close();
     const s = await LevelStore.open(dir);
     expect(s.size()).toBe(0);
+    await s.add(batch(Float32Array.from([1, 2]), 2));
     await s.close();
+    // Adopted: from now on it is a store.
+    expect(await readdir(dir)).toContain('SIMKIT-LEVEL-STORE');
+    const t = await LevelStore.open(dir);
+    expect(t.size()).toBe(1);
+    await t.close();
   });
 });
 

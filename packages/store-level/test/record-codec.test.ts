@@ -3,7 +3,7 @@ import { expectCode } from '@simkit/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  checkRecordBytes,
+  checkRecord,
   dataToJson,
   decodeKey,
   decodeRecord,
@@ -142,7 +142,7 @@ describe('record values', () => {
             );
             expect(got.label).toBe(r.label);
             expect(got.data).toEqual(r.data === null ? null : JSON.parse(JSON.stringify(r.data)));
-            checkRecordBytes(i, values[i] as Uint8Array, dim);
+            checkRecord(i, values[i] as Uint8Array, dim);
           });
         },
       ),
@@ -162,10 +162,26 @@ describe('record values', () => {
     await expectCode(() => decodeRecord(0, good.subarray(0, good.length - 1), undefined), 'CORRUPT_INDEX');
     // Right shape for dim 2, but the store holds dim 3.
     await expectCode(() => decodeRecord(0, good, 3), 'CORRUPT_INDEX');
-    await expectCode(() => checkRecordBytes(0, good, 3), 'CORRUPT_INDEX');
     const badJson = Uint8Array.from(good);
     badJson[9] = 0x5d; // ']' where '{' was
     await expectCode(() => decodeRecord(0, badJson, 2), 'CORRUPT_INDEX');
+    // Data bytes without the data flag: flags = 1 (label only) but n = 7.
+    const noFlag = Uint8Array.from(good);
+    noFlag[0] = 1;
+    await expectCode(() => decodeRecord(0, noFlag, 2), 'CORRUPT_INDEX');
+    // checkRecord refuses exactly what decodeRecord refuses.
+    for (const [value, dim] of [
+      [short, 2],
+      [badFlags, 2],
+      [good.subarray(0, good.length - 1), undefined],
+      [good, 3],
+      [badJson, 2],
+      [noFlag, 2],
+    ] as const) {
+      await expectCode(() => checkRecord(0, value, dim), 'CORRUPT_INDEX');
+    }
+    checkRecord(0, good, 2);
+    checkRecord(0, good, undefined);
   });
 });
 
