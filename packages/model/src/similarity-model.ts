@@ -10,17 +10,33 @@ import {
   checkData,
   checkLabels,
   describe,
+  checkOptions,
   invalidArgument,
   noProgress,
   silentLogger,
   nodeFiles,
+  type OpenedSave,
+  SAVE_MANIFEST,
+  errnoCode,
+  ioError,
+  isOsFailure,
+  openSave,
+  writeSave,
 } from '@simkit/core';
 import { Indexer, type Lookup, type MatchOptions } from '@simkit/indexer';
-import type { Tensor } from '@tensorflow/tfjs-core';
+import type { Tensor, io } from '@tensorflow/tfjs-core';
 import { type LayersModel, type ModelCompileArgs, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { consoleReporter } from './console-reporter.js';
 import { embedInBatches } from './embedder.js';
-import { fileIOHandler } from './file-io-handler.js';
+import {
+  MODEL_JSON,
+  MODEL_SAVE_KIND,
+  captureModel,
+  modelFiles,
+  noModel,
+  readModelArtifacts,
+  writeModelFiles,
+} from './file-io-handler.js';
 import type { IndexSummary } from './index-summary.js';
 import { type InputSpec, type ModelInput, toInputTensors, toLabelArray } from './model-input.js';
 import type { Reporter, SummaryRow } from './reporter.js';
@@ -44,7 +60,11 @@ export type LabelsLike = LabelsInput | Tensor;
 export type QueryLabels = ArrayLike<number> | Tensor;
 
 const DEFAULT_BATCH_SIZE = 256;
+/** Where a model save keeps its index: a nested Indexer save, bound by the model save's manifest. */
 const INDEX_DIR = 'index';
+const INDEX_MANIFEST = `${INDEX_DIR}/${SAVE_MANIFEST}`;
+/** The bound @simkit/core puts on a manifest (it lists a handful of files). */
+const MAX_MANIFEST_BYTES = 1 << 20;
 
 function notReady(what: string): SimkitError {
   return new SimkitError(
@@ -314,7 +334,7 @@ export class SimilarityModel {
   async calibrate(x: ModelInput, y: QueryLabels, options: ModelCalibrateOptions = {}): Promise<CalibrationResult> {
     const indexer = this.requireIndex('calibrate');
     this.requireEntries(indexer, 'calibrate');
-    const { rounding = 2, ...calibrateOptions } = options ?? {};
+    const { rounding = 2, ...calibrateOptions } = checkOptions(options, 'calibrate options');
     if (!Number.isInteger(rounding) || rounding < 0) {
       throw invalidArgument(`rounding must be an integer ≥ 0 (decimals shown); got ${describe(rounding)}.`);
     }
@@ -406,90 +426,152 @@ export class SimilarityModel {
     return this.requireIndex('indexSize').size();
   }
 
-  /** Saves the index into `<dir>/index`. */
+  /**
+   * Saves the index into the model save at `dir`, atomically: a new save of `dir` that keeps
+   * the model files of the save already there (read back verified, unchanged) and holds the
+   * current index. Where `dir` holds no save yet (new or empty), the save holds only the
+   * index. `loadIndex(dir)` reads it back; `SimilarityModel.load(dir)` loads both parts of
+   * the one save. A damaged save in `dir` (or one that is not a model save) is refused with
+   * CORRUPT_INDEX and left untouched; OS failures are IO_ERROR and leave the previous save.
+   */
   async saveIndex(dir: string): Promise<void> {
     const indexer = this.requireIndex('saveIndex');
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('saveIndex(dir) needs a directory path.');
     const { path } = await nodeFiles();
-    await indexer.save(path.join(dir, INDEX_DIR));
+    await writeSave(dir, MODEL_SAVE_KIND, async (gen) => {
+      // Saves of one directory run one at a time, so the committed save cannot change meanwhile.
+      const previous = await committedModelSave(dir);
+      if (previous !== undefined) await copyModelFiles(previous, gen, dir);
+      await indexer.save(path.join(gen, INDEX_DIR));
+    });
   }
 
   /**
-   * Replaces the index with the one saved in `<dir>/index` (records, search structure,
-   * calibration). `registry` supplies the search / store types it was saved with.
+   * Replaces the index with the one in the model save at `dir` (what `save(dir)` or
+   * `saveIndex(dir)` wrote): records, search structure and calibration, verified against the
+   * save's checksums. `registry` supplies the search / store types it was saved with.
+   * NOT_FOUND when the save holds no index.
    */
   async loadIndex(dir: string, registry?: Registry): Promise<void> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('loadIndex(dir) needs a directory path.');
-    const { path } = await nodeFiles();
-    const indexer = await Indexer.load(path.join(dir, INDEX_DIR), registry);
-    const head = indexer.embeddingOutput ?? 0;
-    if (head >= this.numOutputs) {
+    const opened = await openSave(dir, MODEL_SAVE_KIND);
+    if (!opened.has(INDEX_MANIFEST)) {
       throw new SimkitError(
-        'DIMENSION_MISMATCH',
-        `The saved index embeds model output ${head} but this model has ${this.numOutputs} output(s); load it with the model it was built for.`,
+        'NOT_FOUND',
+        `The save in '${dir}' holds no index (it was saved without one); save one with save() or saveIndex() first.`,
+        { details: { dir } },
       );
     }
-    const size = this.outputSize(head);
-    if (size !== indexer.embeddingSize) {
-      throw new SimkitError(
-        'DIMENSION_MISMATCH',
-        `The saved index holds embeddings of size ${indexer.embeddingSize} but model output ${head} has size ${size}; load it with the model it was built for.`,
-        { details: { expected: size, actual: indexer.embeddingSize } },
-      );
-    }
-    this.ix = indexer;
-    this.outputIndex = head;
+    await this.loadSavedIndex(opened, registry);
   }
 
   /**
-   * Saves the model (`model.json` + `weights.bin`) and the index (`index/`) into `dir`.
-   * `modelDestination` sends the model elsewhere, e.g. `indexeddb://name` in a browser.
+   * Saves model and index atomically into the directory `dir`, as ONE save (the protocol
+   * of `writeSave` in @simkit/core): `simkit-save.json` names a generation directory holding
+   * `model.json` + `weights.bin` (tfjs' format) and `index/` (the Indexer's own save), each
+   * file with its SHA-256. A crash at any instant leaves at `dir` the complete previous save
+   * or the complete new one; the new save replaces everything the previous one held.
+   * `modelDestination` sends the model elsewhere (e.g. `indexeddb://name` in a browser)
+   * first; then `dir` gets a save holding only the index, or is not touched at all when
+   * there is no index to save. OS failures are IO_ERROR.
    */
   async save(dir: string, options: SaveOptions = {}): Promise<void> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('save(dir) needs a directory path.');
-    const destination = options.modelDestination ?? fileIOHandler(dir);
-    await this.model.save(destination, { includeOptimizer: options.includeOptimizer === true });
-    if (options.saveIndex !== false && this.ix !== undefined) {
-      await this.saveIndex(dir);
-    } else {
+    if (options === null || typeof options !== 'object') {
+      throw invalidArgument(`save options must be an object; got ${describe(options)}.`);
+    }
+    const includeOptimizer = options.includeOptimizer === true;
+    const indexer = options.saveIndex === false ? undefined : this.ix;
+    if (indexer === undefined) {
       const reason =
         this.ix === undefined
           ? 'the model has no index (call compile() or createIndex() to make one)'
           : 'saveIndex is false';
       this.logger.log('info', `The index was not saved with the model: ${reason}.`);
     }
+    let files: ReturnType<typeof modelFiles> | undefined;
+    if (options.modelDestination !== undefined) {
+      await saveToDestination(this.model, options.modelDestination, includeOptimizer);
+      if (indexer === undefined) return;
+    } else {
+      // The weights are taken in memory first and written inside the save's new generation.
+      files = modelFiles(await captureModel(this.model, includeOptimizer));
+    }
+    const { path } = await nodeFiles();
+    await writeSave(dir, MODEL_SAVE_KIND, async (gen) => {
+      if (files !== undefined) await writeModelFiles(gen, files);
+      if (indexer !== undefined) await indexer.save(path.join(gen, INDEX_DIR));
+    });
   }
 
   /**
-   * Loads what `save(dir)` wrote: the model, and the index with its calibration when
-   * `<dir>/index` exists. Custom layers must be registered (importing @simkit/layers does that).
+   * Loads what `save(dir)` wrote: the model, and the index with its calibration when the
+   * save holds one. The save's manifest is checked, and every file is read once and verified
+   * against its checksum before it is used; a damaged save is CORRUPT_INDEX, an OS failure
+   * IO_ERROR. Custom layers must be registered (importing @simkit/layers does that), else
+   * MISSING_COMPONENT. With `modelSource` the model comes from there (and `dir` is not read
+   * at all when `loadIndex` is false).
    */
   static async load(dir: string, registry?: Registry, options: LoadOptions = {}): Promise<SimilarityModel> {
     if (typeof dir !== 'string' || dir.length === 0)
       throw invalidArgument('SimilarityModel.load(dir) needs a directory path.');
-    const source = options.modelSource ?? fileIOHandler(dir);
-    let model: LayersModel;
-    try {
-      model = await loadLayersModel(source);
-    } catch (cause) {
-      if (SimkitError.isInstance(cause)) throw cause;
-      throw new SimkitError(
-        'CORRUPT_INDEX',
-        `The model in '${dir}' could not be loaded (${cause instanceof Error ? cause.message : String(cause)}). If it uses custom layers, import the package that registers them first.`,
-        { cause },
-      );
+    if (options === null || typeof options !== 'object') {
+      throw invalidArgument(`SimilarityModel.load options must be an object; got ${describe(options)}.`);
     }
-    const similarity = new SimilarityModel(model, options);
-    if (options.loadIndex === false) return similarity;
-    const { fs, path } = await nodeFiles();
-    const metadata = path.join(dir, INDEX_DIR, 'index_metadata.json');
-    const hasIndex = await fs.stat(metadata).then(
-      () => true,
-      () => false,
-    );
-    if (hasIndex) await similarity.loadIndex(dir, registry ?? options.registry);
-    else similarity.logger.log('info', `No index in '${path.join(dir, INDEX_DIR)}'; the model was loaded without one.`);
-    return similarity;
+    const wantIndex = options.loadIndex !== false;
+    const opened = options.modelSource === undefined || wantIndex ? await openSave(dir, MODEL_SAVE_KIND) : undefined;
+    let model: LayersModel;
+    if (options.modelSource !== undefined) {
+      model = await loadModel(
+        options.modelSource,
+        typeof options.modelSource === 'string' ? options.modelSource : 'modelSource',
+      );
+    } else {
+      if (opened === undefined || !opened.has(MODEL_JSON)) throw noModel(dir);
+      const artifacts = await readModelArtifacts(opened, `'${dir}'`);
+      model = await loadModel({ load: async () => artifacts }, `'${dir}'`);
+    }
+    try {
+      const similarity = new SimilarityModel(model, options);
+      if (opened === undefined || !wantIndex) return similarity;
+      if (opened.has(INDEX_MANIFEST)) await similarity.loadSavedIndex(opened, registry ?? options.registry);
+      else similarity.logger.log('info', `The save in '${dir}' holds no index; the model was loaded without one.`);
+      return similarity;
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
+
+  /** Loads the index nested in an opened model save and takes it. */
+  private async loadSavedIndex(opened: OpenedSave, registry: Registry | undefined): Promise<void> {
+    // The model save's manifest lists the index's own manifest with its checksum: reading it
+    // here proves the index is the one saved with this model, not one swapped in.
+    await opened.read(INDEX_MANIFEST, { maxBytes: MAX_MANIFEST_BYTES });
+    const indexer = await Indexer.load(opened.path(INDEX_DIR), registry);
+    try {
+      const head = indexer.embeddingOutput ?? 0;
+      if (head >= this.numOutputs) {
+        throw new SimkitError(
+          'DIMENSION_MISMATCH',
+          `The saved index embeds model output ${head} but this model has ${this.numOutputs} output(s); load it with the model it was built for.`,
+        );
+      }
+      const size = this.outputSize(head);
+      if (size !== indexer.embeddingSize) {
+        throw new SimkitError(
+          'DIMENSION_MISMATCH',
+          `The saved index holds embeddings of size ${indexer.embeddingSize} but model output ${head} has size ${size}; load it with the model it was built for.`,
+          { details: { expected: size, actual: indexer.embeddingSize } },
+        );
+      }
+      this.ix = indexer;
+      this.outputIndex = head;
+    } catch (error) {
+      // Release what the loaded index holds open (files, locks) before reporting.
+      await indexer.close().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The first `numItems` records (all when 0) as typed columns. */
@@ -558,5 +640,90 @@ export class SimilarityModel {
     } finally {
       inputs.dispose();
     }
+  }
+}
+
+/** The model save committed in `dir`, opened and checked; undefined when `dir` holds no save. */
+async function committedModelSave(dir: string): Promise<OpenedSave | undefined> {
+  const { fs, path } = await nodeFiles();
+  try {
+    await fs.lstat(path.join(dir, SAVE_MANIFEST));
+  } catch (error) {
+    if (isOsFailure(error)) throw ioError(`Opening ${dir}`, error);
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return await openSave(dir, MODEL_SAVE_KIND, { clean: false });
+  } catch (error) {
+    if (!SimkitError.isInstance(error, 'CORRUPT_INDEX')) throw error;
+    throw new SimkitError(
+      'CORRUPT_INDEX',
+      `saveIndex keeps the model saved in '${dir}', but that save cannot be used: ${error.message} Nothing was written; save the whole model with save(dir), or pass another directory.`,
+      { cause: error, details: { dir } },
+    );
+  }
+}
+
+/** Copies the model files (everything but the index) of a committed save into `gen`, each verified. */
+async function copyModelFiles(previous: OpenedSave, gen: string, dir: string): Promise<void> {
+  const { fs, path } = await nodeFiles();
+  for (const rel of previous.files.keys()) {
+    if (rel.startsWith(`${INDEX_DIR}/`)) continue;
+    const bytes = await previous.read(rel);
+    const target = path.join(gen, rel);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, bytes);
+    } catch (cause) {
+      if (isOsFailure(cause)) throw ioError(`Copying ${rel} of the model saved in '${dir}'`, cause);
+      throw new SimkitError('INVALID_ARGUMENT', `Could not copy ${rel} of the model saved in '${dir}'.`, { cause });
+    }
+  }
+}
+
+/** tfjs's complaint about a class it has no registration for, e.g. "Unknown layer: MetricEmbedding". */
+const UNKNOWN_CLASS = /Unknown (layer|activation|constraint|initializer|regularizer|object|preprocessor): ([^\s.]+)/;
+
+/** Rebuilds a LayersModel with tfjs; its failures become SimkitErrors that say what to do. */
+async function loadModel(source: string | io.IOHandler, where: string): Promise<LayersModel> {
+  try {
+    return await loadLayersModel(source);
+  } catch (cause) {
+    if (SimkitError.isInstance(cause)) throw cause;
+    if (isOsFailure(cause)) throw ioError(`Loading the model from ${where}`, cause);
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const unknown = UNKNOWN_CLASS.exec(message);
+    if (unknown !== null) {
+      throw new SimkitError(
+        'MISSING_COMPONENT',
+        `The model in ${where} uses the ${unknown[1]} '${unknown[2]}', which is not registered in this process. Import the package that registers it before loading (for simkit's layers: import '@simkit/layers'), or register the class with tf.serialization.registerClass.`,
+        { cause, details: { className: unknown[2] } },
+      );
+    }
+    throw new SimkitError(
+      'CORRUPT_INDEX',
+      `The model in ${where} could not be rebuilt (${message}): it is damaged or not a tfjs layers model. Save it again.`,
+      { cause },
+    );
+  }
+}
+
+/** Sends the model to a tfjs URL or IOHandler of the caller's; its failures become SimkitErrors. */
+async function saveToDestination(
+  model: LayersModel,
+  destination: string | io.IOHandler,
+  includeOptimizer: boolean,
+): Promise<void> {
+  try {
+    await model.save(destination, { includeOptimizer });
+  } catch (cause) {
+    if (SimkitError.isInstance(cause)) throw cause;
+    if (isOsFailure(cause)) throw ioError('Saving the model to modelDestination', cause);
+    throw new SimkitError(
+      'INVALID_ARGUMENT',
+      `Saving the model to modelDestination failed (${cause instanceof Error ? cause.message : String(cause)}); pass a tfjs URL (e.g. indexeddb://name) or IOHandler that can save.`,
+      { cause },
+    );
   }
 }
