@@ -35,7 +35,7 @@ async function main(): Promise<number> {
   await writeFile(summaryPath, `${JSON.stringify(summaryJson(result, wallSeconds), null, 2)}\n`);
   const show = (p: string) => relative(process.cwd(), p) || p;
   console.log(
-    `\nOutputs:\n  report   ${show(result.paths.report)}\n  model    ${show(result.paths.model)}/ (model.json, weights.bin, index/)\n  summary  ${show(summaryPath)}`,
+    `\nOutputs:\n  report   ${show(result.paths.report)}\n  model    ${show(result.paths.model)}/ (one atomic save: model.json, weights.bin, index/)\n  summary  ${show(summaryPath)}`,
   );
   if (!result.reload.ok) {
     console.error(`\nRELOAD CHECK FAILED: ${result.reload.problems.join('; ')}`);

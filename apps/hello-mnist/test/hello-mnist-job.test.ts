@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openSave } from '@simkit/core';
 import { withTempDir } from '@simkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { CLASS_ORDER, type JobResult, defaultSettings, runJob } from '../src/hello-mnist-job.js';
@@ -57,8 +58,11 @@ describe('the hello-mnist job (tiny settings)', () => {
       expect(html).toContain('unknown');
       // Self-contained: nothing is fetched when the page opens.
       expect(html).not.toMatch(/<script|<link|src="http|url\(http/);
-      expect((await stat(join(dir, 'model', 'model.json'))).isFile()).toBe(true);
-      expect((await stat(join(dir, 'model', 'index', 'index_metadata.json'))).isFile()).toBe(true);
+      // One atomic save holding the model and its index, each file checked on load.
+      const saved = await openSave(join(dir, 'model'), 'similarity-model');
+      await saved.verifyAll();
+      expect(saved.has('model.json') && saved.has('weights.bin')).toBe(true);
+      expect(saved.has('index/simkit-save.json')).toBe(true);
     });
   });
 

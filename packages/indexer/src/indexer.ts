@@ -29,6 +29,8 @@ import {
   toBatch,
   toIds,
   OperationLock,
+  checkOptions,
+  checkedCount,
   nodeFiles,
   openSave,
   writeSave,
@@ -373,25 +375,31 @@ export class Indexer {
 
   /**
    * Finds the distance threshold that best separates matches from non-matches on
-   * labelled examples (SEMANTICS §5), and keeps it for `match`.
+   * labelled examples (SEMANTICS §5), and keeps it for `match`. It runs alone, like
+   * `batchAdd`: the calibration always belongs to the records it was computed on.
    */
   async calibrate(
     embeddings: EmbeddingsInput,
     labels: ArrayLike<number>,
     options: CalibrateOptions = {},
   ): Promise<CalibrationResult> {
-    checkOptionsObject(options, 'calibrate');
-    const metric = makeClassificationMetric(options.calibrationMetric ?? 'f1');
-    const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, options.k ?? 1);
-    const result = this.evaluator.calibrate(queryLabels, matrix, {
-      thresholdsTargets: options.thresholdsTargets ?? {},
-      calibrationMetric: metric,
-      matcher: options.matcher ?? 'match_nearest',
-      extraMetrics: options.extraMetrics ?? ['precision', 'recall'],
-      onProgress: this.onProgress,
+    const o = checkOptions(options, 'calibrate options');
+    const metric = makeClassificationMetric(o.calibrationMetric ?? 'f1');
+    const k = o.k ?? 1;
+    assertPositiveInteger(k, 'k');
+    const { batch, queryLabels } = this.labelledQueries(embeddings, labels);
+    return this.lock.runExclusive(async () => {
+      const matrix = await this.lookupMatrix(batch, k);
+      const result = this.evaluator.calibrate(queryLabels, matrix, {
+        thresholdsTargets: o.thresholdsTargets ?? {},
+        calibrationMetric: metric,
+        matcher: o.matcher ?? 'match_nearest',
+        extraMetrics: o.extraMetrics ?? ['precision', 'recall'],
+        onProgress: this.onProgress,
+      });
+      this.calibration = { metric, result };
+      return result;
     });
-    this.calibration = { metric, result };
-    return result;
   }
 
   /**
@@ -407,23 +415,27 @@ export class Indexer {
     embeddings: EmbeddingsInput,
     options: MatchOptions = {},
   ): Promise<Int32Array | Record<string, Int32Array>> {
-    checkOptionsObject(options, 'match');
-    const calibration = this.requireCalibration('match');
-    const name = options.cutpoint ?? 'optimal';
-    const noMatchLabel = options.noMatchLabel ?? -1;
+    const o = checkOptions(options, 'match options');
+    const name = o.cutpoint ?? 'optimal';
+    const noMatchLabel = o.noMatchLabel ?? -1;
     if (!Number.isInteger(noMatchLabel))
       throw invalidArgument(`noMatchLabel must be an integer; got ${describe(noMatchLabel)}.`);
-    const cutpoints = calibration.result.cutpoints;
-    if (name !== 'all' && !Object.hasOwn(cutpoints, name)) {
-      throw invalidArgument(
-        `Unknown cutpoint '${name}'. Known cutpoints: ${Object.keys(cutpoints).join(', ')}, or 'all'.`,
-      );
-    }
-    const matcher = makeMatcher(options.matcher ?? 'match_nearest');
-    const matrix = await this.lookupMatrix(embeddings, options.k ?? 1);
-    const run = (cp: Cutpoint) => this.evaluator.match(matrix, cp, { noMatchLabel, matcher });
-    if (name !== 'all') return run(cutpoints[name] as Cutpoint);
-    return Object.fromEntries(Object.entries(cutpoints).map(([n, cp]) => [n, run(cp)]));
+    const k = o.k ?? 1;
+    assertPositiveInteger(k, 'k');
+    const matcher = makeMatcher(o.matcher ?? 'match_nearest');
+    const b = toBatch(embeddings, this.embeddingSize, 'queries');
+    return this.lock.runShared(async () => {
+      const cutpoints = this.requireCalibration('match').result.cutpoints;
+      if (name !== 'all' && !Object.hasOwn(cutpoints, name)) {
+        throw invalidArgument(
+          `Unknown cutpoint '${name}'. Known cutpoints: ${Object.keys(cutpoints).join(', ')}, or 'all'.`,
+        );
+      }
+      const matrix = await this.lookupMatrix(b, k);
+      const run = (cp: Cutpoint) => this.evaluator.match(matrix, cp, { noMatchLabel, matcher });
+      if (name !== 'all') return run(cutpoints[name] as Cutpoint);
+      return Object.fromEntries(Object.entries(cutpoints).map(([n, cp]) => [n, run(cp)]));
+    });
   }
 
   /** For every cutpoint: the calibration metric and the extra metrics at its distance. */
@@ -432,20 +444,23 @@ export class Indexer {
     labels: ArrayLike<number>,
     options: EvaluateClassificationOptions = {},
   ): Promise<Record<string, Record<string, number>>> {
-    checkOptionsObject(options, 'evaluateClassification');
-    const calibration = this.requireCalibration('evaluateClassification');
-    const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, options.k ?? 1);
-    const metrics = [
-      calibration.metric,
-      ...(options.extraMetrics ?? ['precision', 'recall']).map((m) => makeClassificationMetric(m)),
-    ];
-    const matcher = makeMatcher(options.matcher ?? 'match_nearest');
-    const out: Record<string, Record<string, number>> = {};
-    for (const [name, cp] of Object.entries(calibration.result.cutpoints)) {
-      const res = this.evaluator.evaluateClassification(queryLabels, matrix, [cp.distance], metrics, matcher);
-      out[name] = Object.fromEntries(Object.entries(res).map(([m, v]) => [m, (v as number[])[0] as number]));
-    }
-    return out;
+    const o = checkOptions(options, 'evaluateClassification options');
+    const k = o.k ?? 1;
+    assertPositiveInteger(k, 'k');
+    const extras = (o.extraMetrics ?? ['precision', 'recall']).map((m) => makeClassificationMetric(m));
+    const matcher = makeMatcher(o.matcher ?? 'match_nearest');
+    const { batch, queryLabels } = this.labelledQueries(embeddings, labels);
+    return this.lock.runShared(async () => {
+      const calibration = this.requireCalibration('evaluateClassification');
+      const matrix = await this.lookupMatrix(batch, k);
+      const metrics = [calibration.metric, ...extras];
+      const out: Record<string, Record<string, number>> = {};
+      for (const [name, cp] of Object.entries(calibration.result.cutpoints)) {
+        const res = this.evaluator.evaluateClassification(queryLabels, matrix, [cp.distance], metrics, matcher);
+        out[name] = Object.fromEntries(Object.entries(res).map(([m, v]) => [m, (v as number[])[0] as number]));
+      }
+      return out;
+    });
   }
 
   /** Retrieval metrics (recall@k, precision@k, map@k, ndcg@k) of labelled queries against the index. */
@@ -460,8 +475,11 @@ export class Indexer {
       );
     }
     const k = Math.max(...metrics.map((m) => m.k)) + 1;
-    const { queryLabels, matrix } = await this.labelledLookups(embeddings, labels, k);
-    return this.evaluator.evaluateRetrieval(queryLabels, matrix, [...metrics]);
+    const { batch, queryLabels } = this.labelledQueries(embeddings, labels);
+    return this.lock.runShared(async () => {
+      const matrix = await this.lookupMatrix(batch, k);
+      return this.evaluator.evaluateRetrieval(queryLabels, matrix, [...metrics]);
+    });
   }
 
   /**
@@ -475,8 +493,9 @@ export class Indexer {
    */
   async save(dir: string): Promise<void> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('save(dir) needs a directory path.');
-    const { fs, path } = await nodeFiles();
+    // The lock is taken before anything is awaited, so the save sees the calls made before it.
     await this.lock.runShared(async () => {
+      const { fs, path } = await nodeFiles();
       const metadata = stringifyJson(this.metadata());
       await writeSave(dir, INDEX_SAVE_KIND, async (gen) => {
         await this.store.save(path.join(gen, 'store'));
@@ -528,16 +547,17 @@ export class Indexer {
         throw new SimkitError('CORRUPT_INDEX', `Index metadata field '${name}' is missing or invalid.`);
       return meta[name] as T;
     };
-    const isCount = (max: number) => (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
-    const embeddingSize = field<number>('embedding_size', (v) => isCount(1 << 20)(v) && (v as number) > 0);
-    const size = field<number>('size', isCount(0x7fffffff));
-    const statBufferSize = field<number>('stat_buffer_size', (v) => isCount(MAX_STAT_BUFFER_SIZE)(v) && (v as number) > 0);
-    const embeddingOutput = field<number | null>('embedding_output', (v) => v === null || isCount(1 << 16)(v));
+    const count = (name: string, min: number, max: number) =>
+      checkedCount(meta[name], { min, max, what: `${name} in ${METADATA_FILE}` });
+    const embeddingSize = count('embedding_size', 1, 1 << 20);
+    const size = count('size', 0, 0x7fffffff);
+    const statBufferSize = count('stat_buffer_size', 1, MAX_STAT_BUFFER_SIZE);
+    const embeddingOutput = meta.embedding_output === null ? null : count('embedding_output', 0, 1 << 16);
     const distanceName = field<string>('distance', (v) => typeof v === 'string');
     const searchConfig = field<ComponentConfig>('search_config', isComponentConfig);
     const storeConfig = field<ComponentConfig>('kv_store_config', isComponentConfig);
     const evaluatorConfig = field<ComponentConfig>('evaluator', isComponentConfig);
-    const calibration = meta.is_calibrated === true ? savedCalibration(meta, field) : undefined;
+    const calibration = meta.is_calibrated === true ? savedCalibration(field) : undefined;
     const search = await fromConfig<Search>(searchConfig, reg, 'search');
     const store = await fromConfig<Store>(storeConfig, reg, 'store');
     try {
@@ -654,43 +674,31 @@ export class Indexer {
     return this.calibration;
   }
 
-  private async lookupMatrix(embeddings: EmbeddingsInput, k: number): Promise<LookupMatrix> {
-    assertPositiveInteger(k, 'k');
+  /** Lookups of a checked batch as a matrix; the caller holds the lock. */
+  private async lookupMatrix(b: EmbeddingBatch, k: number): Promise<LookupMatrix> {
     if (this.size() === 0) {
       throw new SimkitError('EMPTY_INDEX', 'The index is empty: add labelled embeddings with batchAdd() first.');
     }
-    const rows = await this.batchLookup(embeddings, k);
-    return toLookupMatrix(rows, k);
+    return toLookupMatrix(await this.lookupChecked(b, k), k);
   }
 
-  private async labelledLookups(
+  private labelledQueries(
     embeddings: EmbeddingsInput,
     labels: ArrayLike<number>,
-    k: number,
-  ): Promise<{ queryLabels: Int32Array; matrix: LookupMatrix }> {
-    const b = toBatch(embeddings, this.embeddingSize, 'queries');
-    const checked = checkLabels(labels, b.rows);
+  ): { batch: EmbeddingBatch; queryLabels: Int32Array } {
+    const batch = toBatch(embeddings, this.embeddingSize, 'queries');
+    const checked = checkLabels(labels, batch.rows);
     if (checked === null || checked.present.includes(0)) {
       throw invalidArgument(
         'Every query needs an integer label to calibrate or evaluate; got a missing or null label.',
       );
     }
-    const matrix = await this.lookupMatrix(b, k);
-    return { queryLabels: checked.values, matrix };
-  }
-}
-
-/** Options must be an object (or left out); `null` or a number is a mistake worth naming. */
-function checkOptionsObject(options: unknown, what: string): void {
-  if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalidArgument(`${what}(): options must be an object (or left out); got ${describe(options)}.`);
+    return { batch, queryLabels: checked.values };
   }
 }
 
 /** The calibration stored in index metadata, checked field by field. */
 function savedCalibration(
-  meta: Record<string, unknown>,
   field: <T>(name: string, check: (v: unknown) => boolean) => T,
 ): Calibration {
   const isNumber = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
