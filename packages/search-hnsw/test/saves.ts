@@ -2,18 +2,15 @@ import { SimkitError, writeSave } from '@simkit/core';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { generationDir } from '@simkit/core/testing';
+
+export { generationDir };
 
 /** Helpers that read and rewrite HNSW saves the way an attacker or a damaged disk would. */
 
 export const KIND = 'hnsw-search';
 export const JSON_FILE = 'hnsw-search.json';
 export const GRAPH_FILE = 'hnsw-graph.bin';
-
-/** The generation directory holding the files of the save in `dir`. */
-export async function generationDir(dir: string): Promise<string> {
-  const manifest = JSON.parse(await readFile(join(dir, 'simkit-save.json'), 'utf8')) as { generation: string };
-  return join(dir, manifest.generation);
-}
 
 /** The parsed `hnsw-search.json` and the graph bytes (null when the save has none) of the save in `dir`. */
 export async function readSaved(dir: string): Promise<{ json: Record<string, unknown>; graph: Uint8Array | null }> {

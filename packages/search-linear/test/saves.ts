@@ -1,7 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openSave, writeSave } from '@simkit/core';
-import { expect } from 'vitest';
+import { generationDir, resaveFiles, withinBounds, withoutPrivileges } from '@simkit/core/testing';
 
 /** The `kind` a LinearSearch save has in the core manifest. */
 export const KIND = 'linear-search';
@@ -13,27 +12,9 @@ export async function manifestOf(
   return JSON.parse(await readFile(join(dir, 'simkit-save.json'), 'utf8'));
 }
 
-/** The generation directory that holds the committed files of the save in `dir`. */
-export async function generationDir(dir: string): Promise<string> {
-  return join(dir, (await manifestOf(dir)).generation);
-}
-
-/**
- * Saves the files of the save in `dir` again through core's `writeSave`, with `edits` applied
- * (a string or bytes replaces or adds a file, null leaves it out). The new manifest matches
- * the edited files, so only the index's own checks can object to them.
- */
-export async function resave(dir: string, edits: Record<string, Uint8Array | string | null>): Promise<void> {
-  const opened = await openSave(dir, KIND);
-  const files = new Map<string, Uint8Array | string>();
-  for (const name of opened.files.keys()) files.set(name, await opened.read(name));
-  for (const [name, content] of Object.entries(edits)) {
-    if (content === null) files.delete(name);
-    else files.set(name, content);
-  }
-  await writeSave(dir, KIND, async (gen) => {
-    for (const [name, content] of files) await writeFile(join(gen, name), content);
-  });
+/** Saves the files of the save in `dir` again with `edits` applied, consistently (see core's resaveFiles). */
+export function resave(dir: string, edits: Record<string, Uint8Array | string | null>): Promise<void> {
+  return resaveFiles(dir, KIND, edits);
 }
 
 /** Like `resave`, replacing `linear-search.json` by `edit` applied to it. */
@@ -43,44 +24,4 @@ export async function resaveManifest(dir: string, edit: (m: Record<string, unkno
   await resave(dir, { 'linear-search.json': JSON.stringify(m) });
 }
 
-const MB = 1024 * 1024;
-
-/**
- * Runs `fn` and checks that it settles within 1 s and with less than 100 MB of extra
- * memory. Memory is bounded from above: the process's peak resident size afterwards
- * minus its resident size before, so any allocation `fn` touched counts even if it was
- * freed again. Returns the error `fn` threw, or undefined.
- */
-export async function withinBounds(fn: () => Promise<unknown>): Promise<unknown> {
-  const rssBefore = process.memoryUsage().rss;
-  const buffersBefore = process.memoryUsage().arrayBuffers;
-  const started = performance.now();
-  let error: unknown;
-  try {
-    await fn();
-  } catch (e) {
-    error = e;
-  }
-  const ms = performance.now() - started;
-  const peak = process.resourceUsage().maxRSS * 1024 - rssBefore;
-  const buffers = process.memoryUsage().arrayBuffers - buffersBefore;
-  expect(ms, 'milliseconds taken').toBeLessThan(1000);
-  expect(peak, 'peak extra resident memory (bytes)').toBeLessThan(100 * MB);
-  expect(buffers, 'extra ArrayBuffer memory still held (bytes)').toBeLessThan(100 * MB);
-  return error;
-}
-
-/**
- * Runs `fn` as an unprivileged user when the tests run as root (for whom permission bits
- * do not apply), so that chmod-ed files and directories really refuse access.
- */
-export async function withoutPrivileges<T>(fn: () => Promise<T>): Promise<T> {
-  const root = process.getuid?.() === 0 && typeof process.seteuid === 'function';
-  if (!root) return fn();
-  process.seteuid?.(65534);
-  try {
-    return await fn();
-  } finally {
-    process.seteuid?.(0);
-  }
-}
+export { generationDir, withinBounds, withoutPrivileges };

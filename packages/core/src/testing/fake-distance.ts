@@ -23,7 +23,10 @@ export const fakeEuclidean: Distance = {
     const res = out ?? new Float32Array(q * k);
     for (let i = 0; i < q; i++) {
       for (let j = 0; j < k; j++) {
-        res[i * k + j] = referenceEuclidean(queries.subarray(i * dim, (i + 1) * dim), keys.subarray(j * dim, (j + 1) * dim));
+        res[i * k + j] = referenceEuclidean(
+          queries.subarray(i * dim, (i + 1) * dim),
+          keys.subarray(j * dim, (j + 1) * dim),
+        );
       }
     }
     return res;

@@ -39,7 +39,8 @@ export class FakeSearch implements Search {
 
   async remove(ids: ArrayLike<number>): Promise<void> {
     for (const id of Array.from(ids)) {
-      if (!this.entries.has(id)) throw new SimkitError('NOT_FOUND', `id ${id} is not in the index; nothing was removed.`);
+      if (!this.entries.has(id))
+        throw new SimkitError('NOT_FOUND', `id ${id} is not in the index; nothing was removed.`);
     }
     for (const id of Array.from(ids)) this.entries.delete(id);
   }
@@ -68,7 +69,9 @@ export class FakeSearch implements Search {
 
   async save(dir: string): Promise<void> {
     const rows = [...this.entries].map(([id, v]) => [id, Array.from(v)]);
-    await writeSave(dir, 'fake-search', (gen) => writeFile(join(gen, 'fake-search.json'), JSON.stringify({ dim: this.dim, rows })));
+    await writeSave(dir, 'fake-search', (gen) =>
+      writeFile(join(gen, 'fake-search.json'), JSON.stringify({ dim: this.dim, rows })),
+    );
   }
 
   async load(dir: string): Promise<void> {

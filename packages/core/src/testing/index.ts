@@ -6,3 +6,4 @@ export { fakeEuclidean, referenceEuclidean } from './fake-distance.js';
 export { clusteredVectors, randomVectors, seededRandom } from '../random.js';
 export { withTempDir } from './temp-dir.js';
 export { expectDamageDetected, expectOneGeneration, savedFiles } from './save-checks.js';
+export { generationDir, resaveFiles, withinBounds, withoutPrivileges } from './save-tampering.js';

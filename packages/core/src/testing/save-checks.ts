@@ -51,9 +51,10 @@ export async function expectDamageDetected<T>(
         const got = await load();
         expect(got, `a flipped bit at byte ${at} of ${rel} loaded silently with different content`).toEqual(expected);
       } catch (error) {
-        expect(SimkitError.isInstance(error), `byte ${at} of ${rel}: expected a SimkitError, got ${String(error)}`).toBe(
-          true,
-        );
+        expect(
+          SimkitError.isInstance(error),
+          `byte ${at} of ${rel}: expected a SimkitError, got ${String(error)}`,
+        ).toBe(true);
         typed++;
       } finally {
         await writeFile(file, original);

@@ -31,8 +31,16 @@ export async function expectCode(fn: () => unknown, code: SimkitErrorCode): Prom
 }
 
 /** Exact neighbours by a plain scan over (id, vector) pairs in insertion order. */
-function exact(ids: number[], data: Float32Array, dim: number, query: Float32Array, k: number): Array<[number, number]> {
-  const scored = ids.map((id, i) => [id, referenceEuclidean(query, data.subarray(i * dim, (i + 1) * dim))] as [number, number]);
+function exact(
+  ids: number[],
+  data: Float32Array,
+  dim: number,
+  query: Float32Array,
+  k: number,
+): Array<[number, number]> {
+  const scored = ids.map(
+    (id, i) => [id, referenceEuclidean(query, data.subarray(i * dim, (i + 1) * dim))] as [number, number],
+  );
   scored.sort((a, b) => a[1] - b[1]);
   return scored.slice(0, k);
 }
@@ -128,8 +136,14 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       const s = await factory(3);
       await s.add([0, 1], batch(randomVectors(2, 3, 1), 3));
       await expectCode(() => s.add([2], batch(Float32Array.from([1, 2, 3, 4]), 4)), 'DIMENSION_MISMATCH');
-      await expectCode(() => s.add([2, 3], batch(Float32Array.from([1, 2, 3, 4, Number.NaN, 6]), 3)), 'INVALID_ARGUMENT');
-      await expectCode(() => s.add([2], batch(Float32Array.from([1, Number.POSITIVE_INFINITY, 3]), 3)), 'INVALID_ARGUMENT');
+      await expectCode(
+        () => s.add([2, 3], batch(Float32Array.from([1, 2, 3, 4, Number.NaN, 6]), 3)),
+        'INVALID_ARGUMENT',
+      );
+      await expectCode(
+        () => s.add([2], batch(Float32Array.from([1, Number.POSITIVE_INFINITY, 3]), 3)),
+        'INVALID_ARGUMENT',
+      );
       await expectCode(() => s.add([2, 3], batch(Float32Array.from([1, 2, 3]), 3)), 'INVALID_ARGUMENT');
       await expectCode(() => s.add([-1], batch(Float32Array.from([1, 2, 3]), 3)), 'INVALID_ARGUMENT');
       await expectCode(() => s.add([5, 5], batch(randomVectors(2, 3, 2), 3)), 'INVALID_ARGUMENT');

@@ -80,7 +80,10 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
         await expectCode(() => s.add(batch(Float32Array.from([1, Number.NaN]), 2), [1]), 'INVALID_ARGUMENT');
         await expectCode(() => s.add(batch(Float32Array.from([1, 2, 3, 4]), 2), [1]), 'INVALID_ARGUMENT');
         await expectCode(() => s.add(batch(Float32Array.from([1, 2]), 2), [1.5]), 'INVALID_ARGUMENT');
-        await expectCode(() => s.add(batch(Float32Array.from([1, 2]), 2), ['cat' as unknown as number]), 'INVALID_ARGUMENT');
+        await expectCode(
+          () => s.add(batch(Float32Array.from([1, 2]), 2), ['cat' as unknown as number]),
+          'INVALID_ARGUMENT',
+        );
         await expectCode(() => s.add(batch(Float32Array.from([1, 2]), 2), [1], [1, 2]), 'INVALID_ARGUMENT');
         expect(s.size()).toBe(1);
         const ids = await s.add(batch(Float32Array.from([3, 4]), 2), [1]);
@@ -96,7 +99,10 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
 
     it('iterates in id order', () =>
       use(async (s) => {
-        await s.add(batch(randomVectors(25, 4, 3), 4), Array.from({ length: 25 }, (_, i) => i % 5));
+        await s.add(
+          batch(randomVectors(25, 4, 3), 4),
+          Array.from({ length: 25 }, (_, i) => i % 5),
+        );
         const rows = await all(s);
         expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 25 }, (_, i) => i));
         expect(rows.map((r) => r.label)).toEqual(Array.from({ length: 25 }, (_, i) => i % 5));
