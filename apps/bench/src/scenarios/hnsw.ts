@@ -146,7 +146,8 @@ export const hnsw: Scenario = {
     const Native = await loadNative();
     if (typeof Native === 'string') {
       console.log(`hnswlib-node is not available (${Native}); measuring HnswSearch alone.`);
-      console.log('To compare, install it with npm_config_nodedir=/usr set (it builds with node-gyp).');
+      console.log('`pnpm install` does not build it. To compare, run `pnpm --filter @simkit/bench build:native`');
+      console.log('(with npm_config_nodedir=/usr where Node headers are in /usr/include/node); see apps/bench/README.md.');
     }
     // Load the wasm module before anything is timed.
     const warm = new HnswSearch({ distance: 'euclidean', dim: 2 });
