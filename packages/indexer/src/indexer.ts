@@ -525,9 +525,10 @@ export class Indexer {
       throw invalidArgument(`Indexer.load(dir, registry): registry must be an object of factories; got ${describe(registry)}.`);
     }
     const saved = await openSave(dir, INDEX_SAVE_KIND);
-    // The metadata and the manifests of store and search: each backend then checks its own files.
-    await saved.verifyAll();
+    // Everything the manifest lists (the metadata, the manifests of store and search) is checked
+    // before anything is built; each backend then checks its own files.
     const text = await saved.readText(METADATA_FILE, { maxBytes: MAX_METADATA_BYTES });
+    for (const name of saved.files.keys()) if (name !== METADATA_FILE) await saved.read(name);
     const meta = parseJson(text, `${METADATA_FILE} in '${dir}'`) as Record<string, unknown>;
     if (meta === null || typeof meta !== 'object' || Array.isArray(meta) || meta.format !== FORMAT) {
       throw new SimkitError('CORRUPT_INDEX', `The ${METADATA_FILE} in '${dir}' is not simkit index metadata.`);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EmbeddingBatch, SimkitError, randomVectors } from '@simkit/core';
 import { FakeSearch, expectCode, expectOneGeneration, withTempDir } from '@simkit/core/testing';
@@ -102,18 +102,5 @@ describe('Indexer.batchAdd and bad input', () => {
     await expectCode(() => Indexer.load('/tmp', null as never), 'INVALID_ARGUMENT');
     expect(() => new Indexer({ embeddingSize: 1, statBufferSize: 1e12 })).toThrow(SimkitError);
     expect(ix.size()).toBe(2);
-  });
-
-  it('an index whose search cannot save leaves no directory behind', async () => {
-    await withTempDir(async (root) => {
-      const search = new FakeSearch({ dim: 2 });
-      search.save = async () => {
-        throw new SimkitError('UNSUPPORTED', 'no saving here');
-      };
-      const ix = new Indexer({ embeddingSize: 2, distance: 'euclidean', search });
-      await ix.batchAdd([[1, 2]]);
-      await expectCode(() => ix.save(join(root, 'idx')), 'UNSUPPORTED');
-      expect(await readdir(root)).toEqual([]);
-    });
   });
 });
