@@ -1,3 +1,4 @@
+import { parseArgs as parseArgv } from 'node:util';
 import { type JobSettings, defaultSettings } from './hello-mnist-job.js';
 
 export const USAGE = `Usage: hello-mnist [options]
@@ -34,108 +35,155 @@ more tightly and blur the 4 unseen ones. See the README.`;
 
 export type CliCommand = { readonly help: true } | { readonly help: false; readonly settings: JobSettings };
 
+/** The flags of USAGE; each string flag has a reader below that checks its value. */
+const OPTIONS = {
+  epochs: { type: 'string' },
+  steps: { type: 'string' },
+  lr: { type: 'string' },
+  seed: { type: 'string' },
+  quick: { type: 'boolean' },
+  conv: { type: 'string' },
+  'shape-features': { type: 'string' },
+  'shape-weight': { type: 'string' },
+  'pixel-blur': { type: 'string' },
+  'no-deskew': { type: 'boolean' },
+  backend: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function integer(flag: string, text: string | undefined, min: number): number {
   const n = Number(text);
-  if (text === undefined || !Number.isInteger(n) || n < min) {
+  if (text === undefined || !Number.isSafeInteger(n) || n < min) {
     throw new Error(`${flag} needs an integer ≥ ${min}; got ${text ?? 'nothing'}. See --help.`);
   }
   return n;
 }
 
+/** Reads and checks the value of each flag that takes one; `undefined` means the value is missing. */
+const READERS = {
+  epochs: (text: string | undefined) => integer('--epochs', text, 1),
+  steps: (text: string | undefined) => integer('--steps', text, 1),
+  seed: (text: string | undefined) => integer('--seed', text, 0),
+  'pixel-blur': (text: string | undefined) => integer('--pixel-blur', text, 1),
+  lr: (text: string | undefined): number => {
+    const lr = Number(text);
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`--lr needs a number > 0; got ${text ?? 'nothing'}.`);
+    return lr;
+  },
+  conv: (text: string | undefined): number[] => {
+    const filters = (text ?? '').split(',').map(Number);
+    if (!text || filters.some((f) => !Number.isInteger(f) || f < 1)) {
+      throw new Error(`--conv needs filter counts ≥ 1 separated by commas, e.g. 16,32; got ${text ?? 'nothing'}.`);
+    }
+    return filters;
+  },
+  'shape-weight': (text: string | undefined): number => {
+    const w = Number(text);
+    if (text === undefined || text.trim() === '' || !(w >= 0 && w < 1)) {
+      throw new Error(`--shape-weight needs a number from 0 up to (not including) 1; got ${text ?? 'nothing'}.`);
+    }
+    return w;
+  },
+  'shape-features': (text: string | undefined): 'gradients' | 'pixels' => {
+    if (text !== 'gradients' && text !== 'pixels') {
+      throw new Error(`--shape-features must be gradients or pixels; got ${text ?? 'nothing'}.`);
+    }
+    return text;
+  },
+  backend: (text: string | undefined): JobSettings['backend'] => {
+    if (text !== 'wasm' && text !== 'cpu' && text !== 'tensorflow') {
+      throw new Error(`--backend must be wasm, cpu or tensorflow; got ${text ?? 'nothing'}.`);
+    }
+    return text;
+  },
+  out: (text: string | undefined): string => {
+    if (!text) throw new Error('--out needs a directory.');
+    return text;
+  },
+} satisfies Record<string, (text: string | undefined) => unknown>;
+
+function reader(name: string): ((text: string | undefined) => unknown) | undefined {
+  return Object.hasOwn(READERS, name) ? READERS[name as keyof typeof READERS] : undefined;
+}
+
+/**
+ * Turns a parse error of node:util into this command's one-line message. A flag
+ * left without its value gets the same message as a flag with a bad value.
+ */
+function explain(error: unknown, args: readonly string[]): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  // node:util quotes the argument at fault: "Unknown option '--nope'", "Option '--lr <value>' argument missing".
+  const arg = /'([^']*)'/.exec(message)?.[1]?.replace(/ <value>$/, '');
+  if (arg !== undefined && code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return new Error(`Unknown option ${arg}. See --help.`);
+  }
+  if (arg !== undefined && code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return new Error(`Unexpected argument ${arg}: hello-mnist takes options only. See --help.`);
+  }
+  if (arg?.startsWith('--') && code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const read = reader(arg.slice(2));
+    if (read === undefined) return new Error(`${arg} takes no value. See --help.`);
+    // The value is missing, or starts with '-' so that node:util will not take it.
+    const at = args.findIndex((a, i) => a === arg && (args[i + 1] === undefined || args[i + 1]?.startsWith('-')));
+    const next = at < 0 ? undefined : args[at + 1];
+    read(next);
+    return new Error(
+      `${arg} got ${next}, which looks like an option; write ${arg}=${next} if you mean it. See --help.`,
+    );
+  }
+  return new Error(`${message.split('\n')[0]?.replace(/\.?$/, '.')} See --help.`);
+}
+
+function parseOptions(args: string[]) {
+  return parseArgv({ args, options: OPTIONS, strict: true, allowPositionals: false });
+}
+
 /** Parses the command line (without `node` and the script) into job settings. */
 export function parseArgs(argv: readonly string[], outDir: string): CliCommand {
-  let settings: JobSettings = { ...defaultSettings, outDir };
-  let quick = false;
-  const explicit = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=') ? (arg.split('=', 2) as [string, string]) : [arg, undefined];
-    const value = () => inline ?? argv[++i];
-    explicit.add(flag);
-    switch (flag) {
-      // `pnpm start -- --epochs 2` hands the separator through; it means nothing here.
-      case '--':
-        break;
-      case '-h':
-      case '--help':
-        return { help: true };
-      case '--epochs':
-        settings = { ...settings, epochs: integer(flag, value(), 1) };
-        break;
-      case '--steps':
-        settings = { ...settings, stepsPerEpoch: integer(flag, value(), 1) };
-        break;
-      case '--seed':
-        settings = { ...settings, seed: integer(flag, value(), 0) };
-        break;
-      case '--lr': {
-        const text = value();
-        const lr = Number(text);
-        if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`--lr needs a number > 0; got ${text ?? 'nothing'}.`);
-        settings = { ...settings, learningRate: lr };
-        break;
-      }
-      case '--conv': {
-        const text = value();
-        const filters = (text ?? '').split(',').map(Number);
-        if (!text || filters.some((f) => !Number.isInteger(f) || f < 1)) {
-          throw new Error(`--conv needs filter counts ≥ 1 separated by commas, e.g. 16,32; got ${text ?? 'nothing'}.`);
-        }
-        settings = { ...settings, architecture: { ...settings.architecture, stemFilters: 0, convFilters: filters } };
-        break;
-      }
-      case '--shape-weight': {
-        const text = value();
-        const w = Number(text);
-        if (text === undefined || text.trim() === '' || !(w >= 0 && w < 1)) {
-          throw new Error(`--shape-weight needs a number from 0 up to (not including) 1; got ${text ?? 'nothing'}.`);
-        }
-        settings = { ...settings, architecture: { ...settings.architecture, shapeWeight: w } };
-        break;
-      }
-      case '--shape-features': {
-        const f = value();
-        if (f !== 'gradients' && f !== 'pixels') {
-          throw new Error(`--shape-features must be gradients or pixels; got ${f ?? 'nothing'}.`);
-        }
-        settings = { ...settings, architecture: { ...settings.architecture, shapeFeatures: f } };
-        break;
-      }
-      case '--pixel-blur':
-        settings = { ...settings, architecture: { ...settings.architecture, pixelBlur: integer(flag, value(), 1) } };
-        break;
-      case '--no-deskew':
-        settings = { ...settings, architecture: { ...settings.architecture, deskew: false } };
-        break;
-      case '--backend': {
-        const b = value();
-        if (b !== 'wasm' && b !== 'cpu' && b !== 'tensorflow') {
-          throw new Error(`--backend must be wasm, cpu or tensorflow; got ${b ?? 'nothing'}.`);
-        }
-        settings = { ...settings, backend: b };
-        break;
-      }
-      case '--out': {
-        const dir = value();
-        if (!dir) throw new Error('--out needs a directory.');
-        settings = { ...settings, outDir: dir };
-        break;
-      }
-      case '--quick':
-        quick = true;
-        break;
-      default:
-        throw new Error(`Unknown option ${arg}. See --help.`);
-    }
+  // `pnpm start -- --epochs 2` hands the separator through; it means nothing here.
+  const args = argv.filter((a) => a !== '--');
+  let parsed: ReturnType<typeof parseOptions>;
+  try {
+    parsed = parseOptions(args);
+  } catch (error) {
+    throw explain(error, args);
   }
-  if (quick) {
-    settings = {
-      ...settings,
-      stepsPerEpoch: explicit.has('--steps') ? settings.stepsPerEpoch : 60,
-      calibrationSize: 300,
-      testSize: 300,
-    };
-  }
-  return { help: false, settings };
+  const v = parsed.values;
+  if (v.help === true) return { help: true };
+  const value = <K extends keyof typeof READERS>(name: K): ReturnType<(typeof READERS)[K]> | undefined => {
+    const text = v[name];
+    return text === undefined ? undefined : (READERS[name](text) as ReturnType<(typeof READERS)[K]>);
+  };
+
+  const epochs = value('epochs') ?? defaultSettings.epochs;
+  const steps = value('steps');
+  const seed = value('seed') ?? defaultSettings.seed;
+  const learningRate = value('lr') ?? defaultSettings.learningRate;
+  const conv = value('conv');
+  const base = defaultSettings.architecture;
+  const architecture = {
+    ...base,
+    ...(conv === undefined ? {} : { stemFilters: 0, convFilters: conv }),
+    shapeFeatures: value('shape-features') ?? base.shapeFeatures,
+    shapeWeight: value('shape-weight') ?? base.shapeWeight,
+    pixelBlur: value('pixel-blur') ?? base.pixelBlur,
+    deskew: v['no-deskew'] === true ? false : base.deskew,
+  };
+  const settings: JobSettings = {
+    ...defaultSettings,
+    epochs,
+    stepsPerEpoch: steps ?? defaultSettings.stepsPerEpoch,
+    seed,
+    learningRate,
+    architecture,
+    backend: value('backend') ?? defaultSettings.backend,
+    outDir: value('out') ?? outDir,
+  };
+  if (v.quick !== true) return { help: false, settings };
+  return {
+    help: false,
+    settings: { ...settings, stepsPerEpoch: steps ?? 60, calibrationSize: 300, testSize: 300 },
+  };
 }

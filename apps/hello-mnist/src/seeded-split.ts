@@ -1,4 +1,4 @@
-import { seededRandom } from '@simkit/core';
+import { seededPermutation } from '@simkit/core';
 import { type Digits, pick } from './mnist-data.js';
 
 /** Sizes of the held-out parts; the training part gets the rest. */
@@ -12,19 +12,6 @@ export interface Split {
   readonly train: Digits;
   readonly calibration: Digits;
   readonly test: Digits;
-}
-
-/** Positions 0..n-1 in a seeded random order (Fisher–Yates on mulberry32). */
-export function seededPermutation(n: number, seed: number): Int32Array {
-  const rand = seededRandom(seed);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = order[i] as number;
-    order[i] = order[j] as number;
-    order[j] = t;
-  }
-  return order;
 }
 
 /**

@@ -65,4 +65,39 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--steps'], '/out')).toThrow(/integer/);
     expect(() => parseArgs(['--backend', 'gpu'], '/out')).toThrow(/wasm, cpu/);
   });
+
+  it('fails on anything it does not know with one line that points to --help', () => {
+    const message = (argv: string[]) => {
+      try {
+        parseArgs(argv, '/out');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`expected ${argv.join(' ')} to fail`);
+    };
+    expect(message(['--nope'])).toBe('Unknown option --nope. See --help.');
+    expect(message(['--epochs', '2', '-x'])).toBe('Unknown option -x. See --help.');
+    expect(message(['extra'])).toBe('Unexpected argument extra: hello-mnist takes options only. See --help.');
+    expect(message(['--quick=yes'])).toBe('--quick takes no value. See --help.');
+    for (const argv of [['--nope'], ['extra'], ['--quick=1'], ['--lr'], ['--out', '--quick']]) {
+      expect(message(argv)).not.toContain('\n');
+    }
+  });
+
+  it('says what a flag needs when its value is missing or looks like another flag', () => {
+    expect(() => parseArgs(['--epochs'], '/out')).toThrow('--epochs needs an integer ≥ 1; got nothing. See --help.');
+    expect(() => parseArgs(['--lr'], '/out')).toThrow('--lr needs a number > 0; got nothing.');
+    expect(() => parseArgs(['--out'], '/out')).toThrow('--out needs a directory.');
+    expect(() => parseArgs(['--seed', '-1'], '/out')).toThrow('--seed needs an integer ≥ 0; got -1. See --help.');
+    expect(() => parseArgs(['--conv', '--quick'], '/out')).toThrow(/filter counts .* got --quick\./);
+    // A value the flag would take, but that starts with '-': say how to pass it.
+    expect(() => parseArgs(['--out', 'a', '--out', '-dir'], '/out')).toThrow(/--out got -dir.*--out=-dir/);
+    expect(settings(['--out=-dir']).outDir).toBe('-dir');
+  });
+
+  it('shows help for -h, and takes the last of a repeated flag', () => {
+    expect(parseArgs(['-h'], '/out')).toEqual({ help: true });
+    expect(parseArgs(['--epochs', '2', '--help'], '/out')).toEqual({ help: true });
+    expect(settings(['--seed', '1', '--seed', '5']).seed).toBe(5);
+  });
 });

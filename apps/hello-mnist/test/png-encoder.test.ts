@@ -1,15 +1,6 @@
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, encodeGreyPng, pngDataUri } from '../src/png-encoder.js';
-
-describe('crc32', () => {
-  it('matches the published check values', () => {
-    // The CRC-32 check value of the ASCII digits "123456789" is 0xCBF43926.
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    // Every PNG ends with an IEND chunk whose CRC (over the bytes "IEND") is 0xAE426082.
-    expect(crc32(new TextEncoder().encode('IEND'))).toBe(0xae426082);
-  });
-});
+import { encodeGreyPng, pngDataUri } from '../src/png-encoder.js';
 
 describe('encodeGreyPng', () => {
   it('writes signature, IHDR, IDAT and IEND for an 8-bit greyscale image', () => {
@@ -29,6 +20,21 @@ describe('encodeGreyPng', () => {
     const pixels = inflateSync(png.subarray(41, 41 + idatLength));
     // Row 0: 0 → 0, 0.5 → round(127.5) = 128; row 1: 1 → 255, 0.25 → round(63.75) = 64.
     expect(Array.from(pixels)).toEqual([0, 0, 128, 0, 255, 64]);
+  });
+
+  it('ends every chunk with the CRC-32 of its type and data', () => {
+    const png = encodeGreyPng([0, 0.5, 1, 0.25, 0.75, 0.125], 3, 2, { scale: 3 });
+    const view = new DataView(png.buffer, png.byteOffset);
+    const types: string[] = [];
+    for (let at = 8; at < png.length; ) {
+      const length = view.getUint32(at);
+      types.push(new TextDecoder().decode(png.subarray(at + 4, at + 8)));
+      expect(view.getUint32(at + 8 + length)).toBe(crc32(png.subarray(at + 4, at + 8 + length)));
+      at += 12 + length;
+    }
+    expect(types).toEqual(['IHDR', 'IDAT', 'IEND']);
+    // The IEND chunk of every PNG carries the CRC of the bytes "IEND": 0xAE426082.
+    expect(view.getUint32(png.length - 4)).toBe(0xae426082);
   });
 
   it('inverts and scales up on request', () => {

@@ -28,4 +28,14 @@ describe('progressView', () => {
     expect(chunks[0]).toMatch(/^\rindexing/);
     expect(chunks.at(-1)).toBe('\n');
   });
+
+  it('names the task, shows the running loss while training, and closes an unfinished bar when the task changes', () => {
+    const { stream, chunks } = capture(true);
+    const view = progressView(stream);
+    view.onProgress({ task: 'train', done: 1, total: 4, loss: 2 });
+    view.onProgress({ task: 'embed', done: 3 });
+    view.end();
+    expect(chunks[0]).toBe(`\rtraining     [${'#'.repeat(7)}${'.'.repeat(21)}]  25% 1/4  loss 2.0000\x1b[K`);
+    expect(chunks.slice(1)).toEqual(['\n', '\rembedding    3/?\x1b[K', '\n']);
+  });
 });

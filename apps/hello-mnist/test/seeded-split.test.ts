@@ -1,7 +1,8 @@
+import { seededPermutation } from '@simkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_SIZE, type Digits, loadMnist } from '../src/mnist-data.js';
-import { seededPermutation, seededSplit } from '../src/seeded-split.js';
+import { seededSplit } from '../src/seeded-split.js';
 
 /** `n` fake digits whose first pixel is their position, so a split can be traced back. */
 function traced(n: number): Digits {

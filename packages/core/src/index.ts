@@ -1,3 +1,10 @@
+/**
+ * The main entry of `@simkit/core`: contracts (Search, Store, Distance, embedding batches),
+ * `SimkitError` and its codes, shared input checks, progress and log ports, the atomic-save
+ * protocol and the config round trip.
+ *
+ * @module index
+ */
 export { SimkitError, invalidArgument, type SimkitErrorCode } from './errors.js';
 export {
   assertFinite,
@@ -22,7 +29,14 @@ export {
   type Configurable,
   type Registry,
 } from './config.js';
-export { noProgress, silentLogger, type LogLevel, type Logger, type ProgressEvent, type ProgressHandler } from './ports.js';
+export {
+  noProgress,
+  silentLogger,
+  type LogLevel,
+  type Logger,
+  type ProgressEvent,
+  type ProgressHandler,
+} from './ports.js';
 export type { Distance } from './distance.js';
 export type { LookupOptions, Neighbors, Search, SearchSupports } from './search.js';
 export type { LabelsInput, Store, StoreRecord, StoreSupports } from './store.js';
@@ -35,8 +49,21 @@ export {
   unsupported,
   type CountBounds,
 } from './checks.js';
-export { clusteredVectors, randomVectors, seededRandom } from './random.js';
-export { nodeFiles, type NodeFiles } from './node-files.js';
+export {
+  clusteredVectors,
+  mixSeed,
+  randomInt,
+  randomVectors,
+  rngFor,
+  sampleWithReplacement,
+  sampleWithoutReplacement,
+  seededPermutation,
+  seededRandom,
+  shuffleInPlace,
+  type MutableNumbers,
+  type Rng,
+} from './random.js';
+export { crc32 } from './crc32.js';
 export { errnoCode, fileError, ioError, isOsFailure } from './io-errors.js';
 export { readRegularFile, type ReadRegularFileOptions } from './file-reads.js';
 export { writeSave, type SaveInfo, type WriteSaveOptions } from './atomic-save.js';

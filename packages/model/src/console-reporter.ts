@@ -1,42 +1,25 @@
 // biome-ignore-all lint/suspicious/noConsole: this module is the console output the user turns on with `verbose: true`.
-import type { LogLevel, ProgressEvent } from '@simkit/core';
+import type { LogLevel } from '@simkit/core';
 import type { Reporter, SummaryRow } from './reporter.js';
-
-const BAR_WIDTH = 30;
-
-interface TextStream {
-  readonly isTTY?: boolean;
-  write(chunk: string): unknown;
-}
+import { type TextStream, terminalProgress } from './terminal-progress.js';
 
 function stdoutStream(): TextStream | undefined {
   const p = (globalThis as { process?: { stdout?: TextStream } }).process;
   return p?.stdout;
 }
 
-function bar(event: ProgressEvent): string {
-  if (event.total === undefined || event.total <= 0) return `${event.task}: ${event.done}`;
-  const fraction = Math.min(1, event.done / event.total);
-  const filled = Math.round(fraction * BAR_WIDTH);
-  const percent = Math.floor(fraction * 100)
-    .toString()
-    .padStart(3);
-  return `${event.task} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${percent}% ${event.done}/${event.total}`;
-}
-
 /**
- * The reporter behind `verbose: true`: log lines through `console`, a progress bar
- * redrawn in place on a terminal (one line per finished task otherwise), and
- * summaries through `console.table`.
+ * The reporter behind `verbose: true`: log lines through `console`, progress through
+ * `terminalProgress` (a bar redrawn in place on a terminal, one line per finished
+ * task otherwise), and summaries through `console.table`.
  */
 export function consoleReporter(): Reporter {
-  const stream = stdoutStream();
-  const tty = stream?.isTTY === true;
-  let openBar = false;
-  const endBar = () => {
-    if (openBar) stream?.write('\n');
-    openBar = false;
-  };
+  const stdout = stdoutStream();
+  // Off a terminal, and in browsers (no process.stdout), finished tasks go through console.info.
+  const stream: TextStream =
+    stdout?.isTTY === true ? stdout : { write: (text: string) => console.info(text.replace(/\n$/, '')) };
+  const progress = terminalProgress(stream);
+  const endBar = progress.end;
   return {
     logger: {
       log(level: LogLevel, message: string, fields?: Record<string, unknown>) {
@@ -49,16 +32,7 @@ export function consoleReporter(): Reporter {
         else console.info(...args);
       },
     },
-    onProgress(event: ProgressEvent) {
-      const finished = event.total !== undefined && event.done >= event.total;
-      if (tty && stream) {
-        stream.write(`\r${bar(event)}`);
-        openBar = true;
-        if (finished) endBar();
-      } else if (finished) {
-        console.info(bar(event));
-      }
-    },
+    onProgress: progress.onProgress,
     table(title: string, rows: readonly SummaryRow[]) {
       endBar();
       console.info(`\n[${title}]`);

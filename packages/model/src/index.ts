@@ -29,6 +29,14 @@ export {
 } from './select-backend.js';
 export { registerWasmConvGradients } from './wasm-conv-gradients.js';
 export { consoleReporter } from './console-reporter.js';
+export {
+  DEFAULT_BAR_WIDTH,
+  progressBar,
+  terminalProgress,
+  type TerminalProgress,
+  type TerminalProgressOptions,
+  type TextStream,
+} from './terminal-progress.js';
 export type { Reporter, SummaryRow } from './reporter.js';
 export {
   trainSimilarityModel,

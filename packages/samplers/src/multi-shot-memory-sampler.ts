@@ -4,10 +4,12 @@ import {
   describe,
   invalidArgument,
   type Logger,
+  rngFor,
+  sampleWithoutReplacement,
+  sampleWithReplacement,
   silentLogger,
 } from '@simkit/core';
 import { checkClassList, indexByClass, toLabelledRows } from './labelled-rows.js';
-import { rngFor, sampleWithoutReplacement, sampleWithReplacement } from './random-draws.js';
 import { checkSeed, type Examples, gatherRows, SELECT_STREAM, selectRows } from './select-examples.js';
 
 /** One batch: `rows` examples, grouped by class, each of `featureShape`. */
@@ -15,6 +17,7 @@ export interface SamplerBatch extends Examples {
   readonly featureShape: readonly number[];
 }
 
+/** Options of `new MultiShotMemorySampler(...)`. */
 export interface MultiShotMemorySamplerOptions {
   /** Examples, row-major: `y.length` rows of `featureShape` values each. */
   readonly x: Float32Array;

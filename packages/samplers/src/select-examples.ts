@@ -1,6 +1,14 @@
-import { assertPositiveInteger, describe, invalidArgument } from '@simkit/core';
+import {
+  assertPositiveInteger,
+  describe,
+  invalidArgument,
+  type Rng,
+  rngFor,
+  sampleWithoutReplacement,
+  sampleWithReplacement,
+  shuffleInPlace,
+} from '@simkit/core';
 import { checkClassList, indexByClass, toLabelledRows } from './labelled-rows.js';
-import { type Rng, rngFor, sampleWithoutReplacement, sampleWithReplacement, shuffleInPlace } from './random-draws.js';
 
 /** Rows of examples and their labels: `x` holds `rows` rows of `x.length / rows` values. */
 export interface Examples {

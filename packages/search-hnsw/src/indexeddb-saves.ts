@@ -1,5 +1,4 @@
-import { SimkitError } from '@simkit/core';
-import { crc32 } from './crc32.js';
+import { SimkitError, crc32 } from '@simkit/core';
 import { deleteRecord, getRecord, putRecord, withDatabase } from './indexed-db.js';
 import { type HnswManifest, checkManifest } from './manifest.js';
 

@@ -1,4 +1,4 @@
-import { seededRandom } from '@simkit/core';
+import { randomInt, seededRandom } from '@simkit/core';
 import { type Cutpoint, type LookupMatrix, MemoryEvaluator } from '@simkit/evaluators';
 import { type Scenario, printTable, time, writeResults } from '../harness.js';
 
@@ -28,14 +28,14 @@ function synthesize(n: number, seed: number): Synthetic {
   const distances = new Float64Array(n * K);
   const row = new Float64Array(K);
   for (let i = 0; i < n; i++) {
-    const q = Math.floor(rand() * CLASSES);
+    const q = randomInt(rand, CLASSES);
     queryLabels[i] = q;
-    for (let j = 0; j < K; j++) row[j] = Math.floor(rand() * GRID) / (GRID / 2);
+    for (let j = 0; j < K; j++) row[j] = randomInt(rand, GRID) / (GRID / 2);
     row.sort();
     for (let j = 0; j < K; j++) {
       const d = row[j] as number;
       const pMatch = Math.max(0.05, 1 - d / 1.2);
-      labels[i * K + j] = rand() < pMatch ? q : (q + 1 + Math.floor(rand() * (CLASSES - 1))) % CLASSES;
+      labels[i * K + j] = rand() < pMatch ? q : (q + 1 + randomInt(rand, CLASSES - 1)) % CLASSES;
       distances[i * K + j] = d;
     }
   }

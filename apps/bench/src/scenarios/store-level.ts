@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batch, clusteredVectors, type EmbeddingBatch, type Store, seededRandom } from '@simkit/core';
+import { batch, clusteredVectors, type EmbeddingBatch, randomInt, type Store, seededRandom } from '@simkit/core';
 import { LevelStore } from '@simkit/store-level';
 import { MemoryStore } from '@simkit/store-memory';
 import { Level } from 'level';
@@ -147,7 +147,7 @@ export const storeLevel: Scenario = {
 
     // get of 10k random ids (repeats allowed), in the order asked, from the stores filled last.
     const rand = seededRandom(SEED + 1);
-    const ids = Int32Array.from({ length: GETS }, () => Math.floor(rand() * n));
+    const ids = Int32Array.from({ length: GETS }, () => randomInt(rand, n));
     const rawKeys = Array.from(ids, (id) => raw.keys[id] as Uint8Array);
     const store = await LevelStore.open(lastLevelDir);
     const db: RawDb = new Level(lastRawDir, rawOptions);
