@@ -27,10 +27,18 @@ for (const group of ['packages', 'apps']) {
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   }
 }
+// The consumer check (scripts/consumer-check.mjs), when it ran: its checks count like tests.
+const consumer = join(root, 'consumer-check-results.json');
+if (existsSync(consumer)) {
+  const r = JSON.parse(readFileSync(consumer, 'utf8'));
+  console.log(`consumer check: ${r.passed} passed, ${r.failed} failed`);
+  passed += r.passed;
+  failed += r.failed;
+}
 // A package whose tests did not run at all counts as one failure, so it cannot hide.
 failed += missing.length;
 if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
-if (skipped > 0) console.log(`${skipped} skipped (tests that need a tool this machine lacks, e.g. NumPy)`);
+if (skipped > 0) console.log(`${skipped} skipped (capabilities a backend does not have, reported by the conformance suites)`);
 // The last line is exactly "N passed, N failed".
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

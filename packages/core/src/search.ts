@@ -2,15 +2,28 @@ import type { Configurable } from './config.js';
 import type { Distance } from './distance.js';
 import type { EmbeddingBatch } from './embeddings.js';
 
-/** What a Search backend can do; tests and callers check these flags. */
+/**
+ * What a Search backend can do; tests and callers check these flags. A flag that is false
+ * means the operation is really missing: it fails with `SimkitError` code `UNSUPPORTED`
+ * before changing anything, and never silently does less.
+ */
 export interface SearchSupports {
-  /** `remove(ids)` works. */
+  /** `remove(ids)` works. When false, `remove` throws UNSUPPORTED and removes nothing. */
   readonly delete: boolean;
-  /** `lookup(..., { filter })` works. */
+  /**
+   * `lookup(..., { filter })` works. When false, a lookup given a `filter` throws UNSUPPORTED
+   * (it never ignores the filter); lookups without one work as usual.
+   */
   readonly filter: boolean;
-  /** `save`/`load` write and read real data. */
+  /**
+   * `save`/`load` write and read real data. When false, both throw UNSUPPORTED without
+   * touching the directory (nothing is created or written) or the instance (its content stays).
+   */
   readonly persistence: boolean;
-  /** Results are exact (ties in insertion order); false for approximate search. */
+  /**
+   * Results are exact (ties in insertion order). False for approximate search: results are
+   * still sorted by true distance, but may miss some of the true neighbours (recall < 1).
+   */
   readonly exact: boolean;
 }
 
@@ -20,6 +33,7 @@ export interface Neighbors {
   readonly distances: Float32Array;
 }
 
+/** Options of a single `Search.lookup` call. */
 export interface LookupOptions {
   /** Keep only ids for which this returns true (needs `supports.filter`). */
   readonly filter?: (id: number) => boolean;
@@ -34,6 +48,7 @@ export interface Search extends Configurable {
   readonly distance: Distance;
   /** Vector dimension, or undefined until the first add when not configured. */
   readonly dim: number | undefined;
+  /** Number of vectors in the index. */
   size(): number;
   /** Adds `embeddings.rows` vectors under `ids`. All or nothing: bad input changes nothing. */
   add(ids: ArrayLike<number>, embeddings: EmbeddingBatch): Promise<void>;
@@ -46,8 +61,15 @@ export interface Search extends Configurable {
   lookup(queries: EmbeddingBatch, k: number, options?: LookupOptions): Promise<Neighbors[]>;
   /** Forgets every vector. */
   reset(): Promise<void>;
-  /** Writes the index into the directory `dir` (created if needed). */
+  /**
+   * Writes the index into the directory `dir` (created if needed).
+   * Without `supports.persistence` it throws UNSUPPORTED and writes nothing.
+   */
   save(dir: string): Promise<void>;
-  /** Replaces this instance's content with what `save(dir)` wrote. */
+  /**
+   * Replaces this instance's content with what `save(dir)` wrote; a directory without a
+   * valid save fails with CORRUPT_INDEX. Without `supports.persistence` it throws
+   * UNSUPPORTED and leaves the instance as it was.
+   */
   load(dir: string): Promise<void>;
 }

@@ -1,9 +1,18 @@
 import type { Configurable } from './config.js';
 import type { EmbeddingBatch } from './embeddings.js';
 
+/**
+ * What a Store backend can do; tests and callers check these flags. A missing operation
+ * fails with `SimkitError` code `UNSUPPORTED` before changing anything.
+ */
 export interface StoreSupports {
+  /** `delete(ids)` works. When false, `delete` throws UNSUPPORTED and deletes nothing. */
   readonly delete: boolean;
-  /** Records survive the process (on disk or IndexedDB) without an explicit save. */
+  /**
+   * Records survive the process (on disk or IndexedDB) without an explicit save: closing the
+   * store and opening its location again gives them back. When false, records live in the
+   * instance only; `save`/`load` still work, and are how such a store is kept.
+   */
   readonly persistence: boolean;
 }
 
@@ -34,8 +43,18 @@ export interface Store extends Configurable {
   delete(ids: ArrayLike<number>): Promise<void>;
   /** Every live record in id order. */
   entries(): AsyncIterable<StoreRecord>;
+  /** Deletes every record; the next add gets id 0 again. */
   reset(): Promise<void>;
+  /**
+   * Writes every record and the next id into the directory `dir`. Every store implements it,
+   * whatever `supports.persistence` says, since an index save needs it; only where its runtime
+   * offers no place to save (MemoryStore in a browser) may it throw UNSUPPORTED.
+   */
   save(dir: string): Promise<void>;
+  /**
+   * Replaces this instance's records and next id with what `save(dir)` wrote; a directory
+   * without a valid save fails with CORRUPT_INDEX. Same availability as `save`.
+   */
   load(dir: string): Promise<void>;
   /** Releases files and handles; the default stores need nothing. */
   close?(): Promise<void>;

@@ -4,7 +4,8 @@ import { writeSave } from '../atomic-save.js';
 import { openSave } from '../open-save.js';
 import type { ComponentConfig } from '../config.js';
 import { type EmbeddingBatch, toBatch, toIds } from '../embeddings.js';
-import { SimkitError } from '../errors.js';
+import { checkOptions, unsupported } from '../checks.js';
+import { SimkitError, invalidArgument } from '../errors.js';
 import { checkData, checkLabels } from '../records.js';
 import type { LabelsInput, Store, StoreRecord, StoreSupports } from '../store.js';
 
@@ -14,12 +15,29 @@ interface FakeRow {
   data: unknown;
 }
 
-/** Reference Store: a Map of plain records. It defines what the conformance suite expects. */
+/** Options of `FakeStore`. */
+export interface FakeStoreOptions {
+  /** Declare `supports.delete` (default true); when false, `delete` fails with UNSUPPORTED. */
+  readonly delete?: boolean;
+}
+
+/**
+ * Reference Store: a Map of plain records. It defines what the conformance suite expects.
+ * It keeps records in memory only (`supports.persistence` is false); `save`/`load` work.
+ */
 export class FakeStore implements Store {
-  readonly supports: StoreSupports = { delete: true, persistence: false };
+  readonly supports: StoreSupports;
   dim: number | undefined;
   private rows = new Map<number, FakeRow>();
   private nextId = 0;
+
+  constructor(options: FakeStoreOptions = {}) {
+    const { delete: canDelete = true } = checkOptions(options, 'FakeStore options');
+    if (typeof canDelete !== 'boolean') {
+      throw invalidArgument(`FakeStore options.delete must be true or false; got ${String(canDelete)}.`);
+    }
+    this.supports = Object.freeze({ delete: canDelete, persistence: false });
+  }
 
   size(): number {
     return this.rows.size;
@@ -47,6 +65,13 @@ export class FakeStore implements Store {
   }
 
   async delete(ids: ArrayLike<number>): Promise<void> {
+    if (!this.supports.delete) {
+      throw unsupported(
+        'This FakeStore',
+        'delete',
+        'it was built with delete = false; reset() and add the records to keep.',
+      );
+    }
     const checked = toIds(ids);
     for (const id of checked) this.record(id);
     for (const id of checked) this.rows.delete(id);
@@ -82,11 +107,13 @@ export class FakeStore implements Store {
   }
 
   toConfig(): ComponentConfig {
-    return { type: 'fake-store', version: 1, package: '@simkit/core', config: {} };
+    const config = this.supports.delete ? {} : { delete: false };
+    return { type: 'fake-store', version: 1, package: '@simkit/core', config };
   }
 
-  static fromConfig(): FakeStore {
-    return new FakeStore();
+  /** A FakeStore from the config its `toConfig` wrote. */
+  static fromConfig(config?: ComponentConfig): FakeStore {
+    return new FakeStore(config?.config.delete === false ? { delete: false } : {});
   }
 
   private record(id: number): StoreRecord {

@@ -1,30 +1,32 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { batch } from '../embeddings.js';
 import { SimkitError, type SimkitErrorCode } from '../errors.js';
 import type { Neighbors, Search } from '../search.js';
+import { needs, skipIfSupported, skipUnlessSupported, without } from './capabilities.js';
 import { referenceEuclidean } from './fake-distance.js';
 import { randomVectors } from '../random.js';
 import { expectDamageDetected, expectOneGeneration } from './save-checks.js';
 import { withTempDir } from './temp-dir.js';
 
+/** Options of `describeSearch`. */
 export interface SearchSuiteOptions {
   /** A fresh, empty Search using the euclidean distance, for vectors of `dim`. */
   factory: (dim: number) => Search | Promise<Search>;
-  /** Minimum recall@k against exact search on small data, for approximate backends. Default 0.95. */
+  /** Minimum recall@k against exact search on small data, for backends without `supports.exact`. Default 0.95. */
   minRecall?: number;
 }
 
-/** Asserts that `fn` rejects with a SimkitError of `code`. */
-export async function expectCode(fn: () => unknown, code: SimkitErrorCode): Promise<SimkitError> {
+/** Asserts that `fn` rejects with a SimkitError of `code`; `why` says in the failure message why it must. */
+export async function expectCode(fn: () => unknown, code: SimkitErrorCode, why?: string): Promise<SimkitError> {
   let caught: unknown;
   try {
     await fn();
   } catch (e) {
     caught = e;
   }
-  expect(caught, `expected a SimkitError ${code}`).toBeDefined();
+  expect(caught, why ?? `expected a SimkitError ${code}`).toBeDefined();
   expect(SimkitError.isInstance(caught), `expected a SimkitError, got ${String(caught)}`).toBe(true);
   expect((caught as SimkitError).code).toBe(code);
   return caught as SimkitError;
@@ -52,7 +54,12 @@ function plain(n: Neighbors[]): Array<{ ids: number[]; distances: number[] }> {
 /**
  * The conformance suite every Search backend runs:
  * `describeSearch('LinearSearch', { factory: (dim) => new LinearSearch({ distance: 'euclidean', dim }) })`.
- * Capability flags in `search.supports` decide which tests apply.
+ *
+ * Capability flags in `search.supports` decide which tests apply. A test tagged
+ * `[needs supports.X]` runs only when the backend declares X and is reported as skipped
+ * otherwise; a test tagged `[without supports.X]` runs only when it does not, and checks
+ * that the operation fails with UNSUPPORTED and changes nothing. Without `supports.exact`,
+ * exact-order checks become recall checks against `minRecall`.
  */
 export function describeSearch(name: string, options: SearchSuiteOptions): void {
   const { factory } = options;
@@ -62,7 +69,7 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
     it('has a supports manifest and a { type, version, config } config', async () => {
       const s = await factory(4);
       for (const flag of ['delete', 'filter', 'persistence', 'exact'] as const) {
-        expect(typeof s.supports[flag]).toBe('boolean');
+        expect(typeof s.supports[flag], `supports.${flag}`).toBe('boolean');
       }
       const c = s.toConfig();
       expect(typeof c.type).toBe('string');
@@ -71,7 +78,7 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       expect(JSON.parse(JSON.stringify(c))).toEqual(c);
     });
 
-    it('returns neighbours sorted by euclidean distance, matching an exact scan', async () => {
+    it('returns neighbours sorted by euclidean distance, matching an exact scan (a recall floor without supports.exact)', async () => {
       const s = await factory(8);
       const n = 200;
       const data = randomVectors(n, 8, 11);
@@ -105,9 +112,9 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       expect(hits / (20 * 10)).toBeGreaterThanOrEqual(s.supports.exact ? 1 : minRecall);
     });
 
-    it('keeps insertion order for equal distances', async () => {
+    it(`keeps insertion order for equal distances ${needs('exact')}`, async (ctx) => {
       const s = await factory(2);
-      if (!s.supports.exact) return;
+      skipUnlessSupported(ctx, name, s.supports, 'exact');
       // ids 10 and 7 hold the same vector; 10 was inserted first, so it comes first.
       await s.add([10, 3, 7, 1], batch(Float32Array.from([1, 0, 0, 1, 1, 0, 5, 5]), 2));
       const [r] = await s.lookup(batch(Float32Array.from([1, 0]), 2), 3);
@@ -166,7 +173,7 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       expect(r?.distances[0]).toBeCloseTo(0, 5);
     });
 
-    it('gives the same result for many batches as for one', async () => {
+    it('gives the same result for many batches as for one (a recall floor without supports.exact)', async () => {
       const one = await factory(6);
       const many = await factory(6);
       const data = randomVectors(90, 6, 21);
@@ -200,9 +207,9 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       expect(Array.from(r1?.ids ?? [])).toEqual([0]);
     });
 
-    it('save then load into a fresh instance gives identical lookups', async () => {
+    it(`save then load into a fresh instance gives identical lookups ${needs('persistence')}`, async (ctx) => {
       const s = await factory(5);
-      if (!s.supports.persistence) return;
+      skipUnlessSupported(ctx, name, s.supports, 'persistence');
       await s.add(
         Array.from({ length: 120 }, (_, i) => i),
         batch(randomVectors(120, 5, 31), 5),
@@ -218,9 +225,9 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       });
     });
 
-    it('saving again replaces the previous save atomically and leaves one generation behind', async () => {
+    it(`saving again replaces the previous save atomically and leaves one generation behind ${needs('persistence')}`, async (ctx) => {
       const s = await factory(4);
-      if (!s.supports.persistence) return;
+      skipUnlessSupported(ctx, name, s.supports, 'persistence');
       const data = randomVectors(40, 4, 41);
       await s.add(
         Array.from({ length: 30 }, (_, i) => i),
@@ -243,9 +250,9 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       });
     });
 
-    it('a damaged save fails with a SimkitError or loads identically, never differently', async () => {
+    it(`a damaged save fails with a SimkitError or loads identically, never differently ${needs('persistence')}`, async (ctx) => {
       const s = await factory(3);
-      if (!s.supports.persistence) return;
+      skipUnlessSupported(ctx, name, s.supports, 'persistence');
       await s.add(
         Array.from({ length: 25 }, (_, i) => i),
         batch(randomVectors(25, 3, 43), 3),
@@ -269,17 +276,17 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       });
     });
 
-    it('fails with CORRUPT_INDEX when loading from a directory without an index', async () => {
+    it(`fails with CORRUPT_INDEX when loading from a directory without an index ${needs('persistence')}`, async (ctx) => {
       const s = await factory(5);
-      if (!s.supports.persistence) return;
+      skipUnlessSupported(ctx, name, s.supports, 'persistence');
       await withTempDir(async (dir) => {
         await expectCode(() => s.load(dir), 'CORRUPT_INDEX');
       });
     });
 
-    it('fails with INVALID_ARGUMENT, not a raw file-system error, when saving onto a file', async () => {
+    it(`fails with INVALID_ARGUMENT, not a raw file-system error, when saving onto a file ${needs('persistence')}`, async (ctx) => {
       const s = await factory(2);
-      if (!s.supports.persistence) return;
+      skipUnlessSupported(ctx, name, s.supports, 'persistence');
       await s.add([0], batch(Float32Array.from([1, 2]), 2));
       await withTempDir(async (dir) => {
         const file = join(dir, 'a-file');
@@ -289,13 +296,27 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       });
     });
 
-    it('remove drops ids from results and from size (when supported)', async () => {
+    it(`save and load fail with UNSUPPORTED, write nothing and change nothing ${without('persistence')}`, async (ctx) => {
       const s = await factory(2);
+      skipIfSupported(ctx, name, s.supports, 'persistence');
+      await s.add([0, 1], batch(Float32Array.from([0, 0, 3, 4]), 2));
+      const q = batch(Float32Array.from([0, 0]), 2);
+      const before = plain(await s.lookup(q, 2));
+      await withTempDir(async (dir) => {
+        const why = `${name} declares supports.persistence = false, so save() and load() must fail with UNSUPPORTED`;
+        await expectCode(() => s.save(join(dir, 'index')), 'UNSUPPORTED', why);
+        await expectCode(() => s.save(dir), 'UNSUPPORTED', why);
+        expect(await readdir(dir), 'files written by a save that is not supported').toEqual([]);
+        await expectCode(() => s.load(dir), 'UNSUPPORTED', why);
+      });
+      expect(s.size()).toBe(2);
+      expect(plain(await s.lookup(q, 2))).toEqual(before);
+    });
+
+    it(`remove drops ids from results and from size ${needs('delete')}`, async (ctx) => {
+      const s = await factory(2);
+      skipUnlessSupported(ctx, name, s.supports, 'delete');
       await s.add([0, 1, 2, 3], batch(Float32Array.from([0, 0, 1, 0, 2, 0, 3, 0]), 2));
-      if (!s.supports.delete) {
-        await expectCode(() => s.remove([1]), 'UNSUPPORTED');
-        return;
-      }
       await s.remove([1, 2]);
       expect(s.size()).toBe(2);
       const [r] = await s.lookup(batch(Float32Array.from([1, 0]), 2), 4);
@@ -305,12 +326,40 @@ export function describeSearch(name: string, options: SearchSuiteOptions): void 
       expect(s.size()).toBe(2);
     });
 
-    it('filter keeps only accepted ids (when supported)', async () => {
+    it(`remove fails with UNSUPPORTED and removes nothing ${without('delete')}`, async (ctx) => {
       const s = await factory(2);
-      if (!s.supports.filter) return;
+      skipIfSupported(ctx, name, s.supports, 'delete');
+      await s.add([0, 1, 2], batch(Float32Array.from([0, 0, 1, 0, 2, 0]), 2));
+      await expectCode(
+        () => s.remove([1]),
+        'UNSUPPORTED',
+        `${name} declares supports.delete = false, so remove() must fail with UNSUPPORTED`,
+      );
+      expect(s.size()).toBe(3);
+      const [r] = await s.lookup(batch(Float32Array.from([1, 0]), 2), 3);
+      expect(new Set(r?.ids)).toEqual(new Set([0, 1, 2]));
+    });
+
+    it(`filter keeps only accepted ids ${needs('filter')}`, async (ctx) => {
+      const s = await factory(2);
+      skipUnlessSupported(ctx, name, s.supports, 'filter');
       await s.add([0, 1, 2, 3, 4, 5], batch(Float32Array.from([0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0]), 2));
       const [r] = await s.lookup(batch(Float32Array.from([0, 0]), 2), 2, { filter: (id) => id % 2 === 1 });
       expect(Array.from(r?.ids ?? [])).toEqual([1, 3]);
+    });
+
+    it(`a lookup with a filter fails with UNSUPPORTED instead of ignoring it ${without('filter')}`, async (ctx) => {
+      const s = await factory(2);
+      skipIfSupported(ctx, name, s.supports, 'filter');
+      await s.add([0, 1, 2], batch(Float32Array.from([0, 0, 1, 0, 2, 0]), 2));
+      const q = batch(Float32Array.from([0, 0]), 2);
+      await expectCode(
+        () => s.lookup(q, 2, { filter: (id) => id !== 0 }),
+        'UNSUPPORTED',
+        `${name} declares supports.filter = false, so a lookup with a filter must fail with UNSUPPORTED`,
+      );
+      const [r] = await s.lookup(q, 3);
+      expect(new Set(r?.ids)).toEqual(new Set([0, 1, 2]));
     });
   });
 }

@@ -4,13 +4,21 @@ import { describe, expect, it } from 'vitest';
 import { batch } from '../embeddings.js';
 import type { Store, StoreRecord } from '../store.js';
 import { randomVectors } from '../random.js';
+import { needs, skipIfSupported, skipUnlessSupported, without } from './capabilities.js';
 import { expectCode } from './search-suite.js';
 import { expectDamageDetected, expectOneGeneration } from './save-checks.js';
 import { withTempDir } from './temp-dir.js';
 
+/** Options of `describeStore`. */
 export interface StoreSuiteOptions {
   /** A fresh, empty Store. */
   factory: () => Store | Promise<Store>;
+  /**
+   * Opens a new instance on the location of `closed`, which the suite has just closed.
+   * Needed by stores that declare `supports.persistence`: the suite uses it to check that
+   * records survive without an explicit save, and fails when it is missing.
+   */
+  reopen?: (closed: Store) => Store | Promise<Store>;
 }
 
 async function all(store: Store): Promise<StoreRecord[]> {
@@ -26,9 +34,14 @@ function plain(records: StoreRecord[]): unknown[] {
 /**
  * The conformance suite every Store backend runs:
  * `describeStore('MemoryStore', { factory: () => new MemoryStore() })`.
+ *
+ * Capability flags in `store.supports` decide which tests apply: a test tagged
+ * `[needs supports.X]` runs only when the backend declares X and is reported as skipped
+ * otherwise; one tagged `[without supports.X]` runs only when it does not. Explicit
+ * `save`/`load` are checked for every store, since an index save depends on them.
  */
 export function describeStore(name: string, options: StoreSuiteOptions): void {
-  const { factory } = options;
+  const { factory, reopen } = options;
   const use = async (fn: (s: Store) => Promise<void>) => {
     const s = await factory();
     try {
@@ -108,13 +121,10 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
         expect(rows.map((r) => r.label)).toEqual(Array.from({ length: 25 }, (_, i) => i % 5));
       }));
 
-    it('delete removes records and ids are never reused (when supported)', () =>
+    it(`delete removes records and ids are never reused ${needs('delete')}`, (ctx) =>
       use(async (s) => {
+        skipUnlessSupported(ctx, name, s.supports, 'delete');
         await s.add(batch(randomVectors(4, 2, 4), 2), [0, 1, 2, 3]);
-        if (!s.supports.delete) {
-          await expectCode(() => s.delete([1]), 'UNSUPPORTED');
-          return;
-        }
         await s.delete([1, 2]);
         expect(s.size()).toBe(2);
         await expectCode(() => s.get([1]), 'NOT_FOUND');
@@ -124,6 +134,49 @@ export function describeStore(name: string, options: StoreSuiteOptions): void {
         const ids = await s.add(batch(randomVectors(1, 2, 5), 2), [4]);
         expect(Array.from(ids)).toEqual([4]);
       }));
+
+    it(`delete fails with UNSUPPORTED and deletes nothing ${without('delete')}`, (ctx) =>
+      use(async (s) => {
+        skipIfSupported(ctx, name, s.supports, 'delete');
+        await s.add(batch(randomVectors(3, 2, 4), 2), [0, 1, 2]);
+        const before = plain(await all(s));
+        await expectCode(
+          () => s.delete([1]),
+          'UNSUPPORTED',
+          `${name} declares supports.delete = false, so delete() must fail with UNSUPPORTED`,
+        );
+        expect(s.size()).toBe(3);
+        expect(plain(await all(s))).toEqual(before);
+      }));
+
+    it(`records survive closing and reopening the location, without a save ${needs('persistence')}`, async (ctx) => {
+      const s = await factory();
+      let open = true;
+      let t: Store | undefined;
+      try {
+        skipUnlessSupported(ctx, name, s.supports, 'persistence');
+        expect(
+          reopen,
+          `${name} declares supports.persistence: pass describeStore(name, { factory, reopen }) so the suite can check it`,
+        ).toBeTypeOf('function');
+        const labels = [3, null, 5, 6, null];
+        const data = [{ a: 1 }, null, 'x', [1, 'é'], null];
+        await s.add(batch(randomVectors(5, 3, 13), 3), labels, data);
+        if (s.supports.delete) await s.delete([2]);
+        const before = plain(await all(s));
+        open = false;
+        await s.close?.();
+        t = await (reopen as NonNullable<typeof reopen>)(s);
+        expect(t.size()).toBe(before.length);
+        expect(t.dim).toBe(3);
+        expect(plain(await all(t))).toEqual(before);
+        const ids = await t.add(batch(randomVectors(1, 3, 14), 3));
+        expect(Array.from(ids)).toEqual([5]);
+      } finally {
+        if (open) await s.close?.();
+        await t?.close?.();
+      }
+    });
 
     it('reset removes every record and restarts ids at 0', () =>
       use(async (s) => {
