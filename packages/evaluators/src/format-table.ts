@@ -1,6 +1,7 @@
 import { checkOptions, describe, invalidArgument } from '@simkit/core';
 import type { CalibrationResult, Cutpoint } from './cutpoint.js';
 
+/** Options of the text-table formatters. */
 export interface FormatOptions {
   /** Decimals shown for numbers (default 2); display only. */
   readonly rounding?: number;

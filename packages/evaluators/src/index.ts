@@ -6,6 +6,7 @@ export {
   toLookupMatrix,
   type LookupEntry,
   type LookupMatrix,
+  type ToLookupMatrixOptions,
 } from './lookup-matrix.js';
 export { deriveChecked, isMatcher, type DerivedMatch, type Matcher } from './matcher.js';
 export { MatchNearest } from './match-nearest.js';

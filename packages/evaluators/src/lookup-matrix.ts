@@ -1,4 +1,4 @@
-import { SimkitError, describe, invalidArgument } from '@simkit/core';
+import { type Logger, SimkitError, checkOptions, describe, invalidArgument, silentLogger } from '@simkit/core';
 
 /** Label of a missing lookup in a short row. */
 export const PAD_LABEL = 0x7fffffff;
@@ -7,7 +7,8 @@ export const PAD_DISTANCE = Number.POSITIVE_INFINITY;
 
 /**
  * The lookups of `n` queries as a dense `n × k` matrix (row-major, closest
- * first). Rows shorter than `k` are padded with `PAD_LABEL` / `PAD_DISTANCE`.
+ * first), `k` being the longest row. Shorter rows are padded with `PAD_LABEL` /
+ * `PAD_DISTANCE`.
  */
 export interface LookupMatrix {
   readonly n: number;
@@ -22,31 +23,51 @@ export interface LookupEntry {
   readonly distance: number;
 }
 
+/** Options of `toLookupMatrix`. */
+export interface ToLookupMatrixOptions {
+  /**
+   * Told at level `warn` when rows of unequal length are padded, as TensorFlow
+   * Similarity warns (`N lookup sets are shorter than the max lookup set length…`).
+   * Default: silent.
+   */
+  readonly logger?: Logger;
+}
+
 /**
- * Packs lookup rows into a LookupMatrix. `k` (default: the longest row) is the
- * width: longer rows keep their first `k` lookups, shorter ones are padded.
+ * Packs lookup rows into a LookupMatrix as wide as the longest row, cut to at most
+ * `k` lookups when `k` is given: as in TensorFlow Similarity, an index holding
+ * fewer than `k` records gives a narrower matrix, not +Infinity padding. Rows
+ * shorter than the longest are padded, and then one warning with their count
+ * goes to `options.logger`.
  */
-export function toLookupMatrix(rows: ReadonlyArray<ReadonlyArray<LookupEntry>>, k?: number): LookupMatrix {
+export function toLookupMatrix(
+  rows: ReadonlyArray<ReadonlyArray<LookupEntry>>,
+  k?: number,
+  options?: ToLookupMatrixOptions,
+): LookupMatrix {
+  const { logger = silentLogger } = checkOptions(options, 'toLookupMatrix options');
+  if (typeof logger !== 'object' || logger === null || typeof logger.log !== 'function') {
+    throw invalidArgument(
+      `logger must be an object with a log(level, message, fields) method; got ${describe(logger)}.`,
+    );
+  }
   if (!Array.isArray(rows)) {
     throw invalidArgument(
       `lookups must be an array with one array of { label, distance } per query; got ${describe(rows)}.`,
     );
   }
-  let width = 0;
-  if (k === undefined) {
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i];
-      if (!Array.isArray(row)) {
-        throw invalidArgument(`lookups[${i}] must be an array of { label, distance }; got ${describe(row)}.`);
-      }
-      if (row.length > width) width = row.length;
-    }
-  } else {
-    if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) {
-      throw invalidArgument(`k must be an integer ≥ 1; got ${describe(k)}.`);
-    }
-    width = k;
+  if (k !== undefined && (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1)) {
+    throw invalidArgument(`k must be an integer ≥ 1; got ${describe(k)}.`);
   }
+  let longest = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row)) {
+      throw invalidArgument(`lookups[${i}] must be an array of { label, distance }; got ${describe(row)}.`);
+    }
+    if (row.length > longest) longest = row.length;
+  }
+  const width = k === undefined ? longest : Math.min(k, longest);
   const n = rows.length;
   let labels: Int32Array;
   let distances: Float64Array;
@@ -61,10 +82,7 @@ export function toLookupMatrix(rows: ReadonlyArray<ReadonlyArray<LookupEntry>>, 
     );
   }
   for (let i = 0; i < n; i++) {
-    const row = rows[i];
-    if (!Array.isArray(row)) {
-      throw invalidArgument(`lookups[${i}] must be an array of { label, distance }; got ${describe(row)}.`);
-    }
+    const row = rows[i] as ReadonlyArray<LookupEntry>;
     const used = Math.min(row.length, width);
     for (let j = 0; j < used; j++) {
       const entry = row[j] as LookupEntry | undefined;
@@ -88,7 +106,20 @@ export function toLookupMatrix(rows: ReadonlyArray<ReadonlyArray<LookupEntry>>, 
       distances[i * width + j] = distance;
     }
   }
+  warnShortRows(rows, width, logger);
   return { n, k: width, labels, distances };
+}
+
+/** One warning when some rows are shorter than the longest (the count TensorFlow Similarity reports). */
+function warnShortRows(rows: ReadonlyArray<ReadonlyArray<LookupEntry>>, width: number, logger: Logger): void {
+  let short = 0;
+  for (const row of rows) if (row.length < width) short++;
+  if (short === 0) return;
+  logger.log(
+    'warn',
+    `${short} lookup sets are shorter than the max lookup set length (${width}). Imputing 0x7FFFFFFF for the missing label lookups and Infinity for the missing distance lookups.`,
+    { shortLookupSets: short, maxLookupSetLength: width, k: width },
+  );
 }
 
 /** Checks a LookupMatrix built elsewhere: sizes agree and no distance is NaN or −∞. */

@@ -12,7 +12,9 @@ export interface DerivedMatch {
  * this shape works as a matcher.
  */
 export interface Matcher {
+  /** Short name, e.g. `nearest` or `majority_vote`. */
   readonly name: string;
+  /** One label and one distance per query (row) of `lookups`. */
   derive(lookups: LookupMatrix): DerivedMatch;
 }
 

@@ -19,6 +19,7 @@ import { toQueryLabels } from './query-labels.js';
 import { checkDecimals, roundDistance, roundDistances } from './rounding.js';
 import { countAtThresholds, sortedUnique } from './threshold-counts.js';
 
+/** Options of `MemoryEvaluator`. */
 export interface MemoryEvaluatorOptions {
   /**
    * Decimals distances are rounded to before thresholds are compared (default
@@ -27,6 +28,7 @@ export interface MemoryEvaluatorOptions {
   readonly distanceRounding?: number | null;
 }
 
+/** What `MemoryEvaluator.toConfig` saves. */
 export interface MemoryEvaluatorConfig extends Record<string, unknown> {
   readonly distanceRounding: number | null;
 }
@@ -79,8 +81,9 @@ export class MemoryEvaluator implements Evaluator {
 
   /**
    * Finds the distance thresholds that optimise the calibration metric and
-   * meet the targets (SEMANTICS §5): distances rounded, every distinct distance
-   * of every lookup column is a threshold, last best index wins.
+   * meet the targets: distances rounded, every distinct distance of every lookup
+   * column is a threshold, last best index wins (the steps are described in
+   * docs/calibration-and-matching.md of the simkit repository).
    */
   calibrate(
     queryLabels: ArrayLike<number>,
@@ -224,6 +227,7 @@ export class MemoryEvaluator implements Evaluator {
     };
   }
 
+  /** A MemoryEvaluator from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): MemoryEvaluator {
     expectConfig(config, MemoryEvaluator.type, MemoryEvaluator.version);
     const rounding = config.config.distanceRounding;

@@ -35,10 +35,19 @@ describe('options that are not objects are INVALID_ARGUMENT, never a raw TypeErr
 });
 
 describe('sizes and arrays given by the caller', () => {
-  it('a huge k in toLookupMatrix is INVALID_ARGUMENT, not a RangeError', async () => {
+  it('a huge k in toLookupMatrix allocates no more than the rows hold', () => {
     const rows = [[{ label: 1, distance: 0.1 }], [{ label: 2, distance: 0.2 }]];
-    await expectCode(() => toLookupMatrix(rows, 2 ** 40), 'INVALID_ARGUMENT');
-    await expectCode(() => toLookupMatrix(rows, 2 ** 60), 'INVALID_ARGUMENT');
+    expect(toLookupMatrix(rows, 2 ** 40).k).toBe(1);
+    expect(toLookupMatrix(rows, 2 ** 50).labels.length).toBe(2);
+  });
+
+  it('rows too long to allocate are INVALID_ARGUMENT, not a RangeError', async () => {
+    // 2²² references to one sparse row of 2³² − 1 entries: ≈ 1.8e16 cells, more than any typed array holds.
+    const sparse: Array<{ label: number; distance: number }> = [];
+    sparse.length = 2 ** 32 - 1;
+    const rows = new Array(2 ** 22).fill(sparse);
+    const e = await expectCode(() => toLookupMatrix(rows), 'INVALID_ARGUMENT');
+    expect(e.message).toContain('do not fit in memory');
   });
 
   it('distance thresholds must be an array of numbers, not any object with a length', async () => {

@@ -31,11 +31,11 @@ import {
   OperationLock,
   checkOptions,
   checkedCount,
-  nodeFiles,
   openSave,
   writeSave,
   fileError,
 } from '@simkit/core';
+import { nodeFiles } from '@simkit/core/node';
 import { resolveDistance } from '@simkit/distances';
 import {
   type CalibrationResult,
@@ -54,10 +54,11 @@ import { parseJson, stringifyJson } from './json.js';
 import type { Lookup } from './lookup.js';
 import { type IndexStats, LookupTimings } from './stats.js';
 
+/** Options of `new Indexer(...)`: only `embeddingSize` is required. */
 export interface IndexerOptions {
   /** Dimension of every embedding in the index. */
   embeddingSize: number;
-  /** Distance name (any alias of SEMANTICS §1) or instance. Default `cosine`. */
+  /** Distance name or alias (listed in docs/distances.md of the simkit repository) or instance. Default `cosine`. */
   distance?: string | Distance;
   /** Search backend; default an exact `LinearSearch` with the same distance. */
   search?: Search;
@@ -69,14 +70,20 @@ export interface IndexerOptions {
   statBufferSize?: number;
   /** Which model output was indexed (kept in the metadata for the model façade). */
   embeddingOutput?: number | null;
+  /** Receives the index's log messages, e.g. the warning when lookup rows are padded. Default silent. */
   logger?: Logger;
+  /** Told as `batchAdd` (task `index`) and `calibrate` (task `calibrate`) progress. Default silent. */
   onProgress?: ProgressHandler;
 }
 
+/** Options of `Indexer.calibrate`. */
 export interface CalibrateOptions {
   /** `{ metricName: target }`: cutpoints where the metric first reaches the target. */
   thresholdsTargets?: Record<string, number>;
-  /** Metric to optimise. Default `f1`. */
+  /**
+   * Metric to optimise. Default `f1_score` (F1 under the name `f1_score`, as TensorFlow
+   * Similarity's Indexer.calibrate), so the cutpoints carry the key `f1_score`; pass `f1` for the key `f1`.
+   */
   calibrationMetric?: string | ClassificationMetric;
   /** Neighbours per query. Default 1. */
   k?: number;
@@ -86,6 +93,7 @@ export interface CalibrateOptions {
   extraMetrics?: Array<string | ClassificationMetric>;
 }
 
+/** Options of `Indexer.match`. */
 export interface MatchOptions {
   /** Cutpoint name, or `all` for every cutpoint. Default `optimal`. */
   cutpoint?: string;
@@ -96,6 +104,16 @@ export interface MatchOptions {
   matcher?: string | Matcher;
 }
 
+/** Options of `Indexer.load`. */
+export interface IndexerLoadOptions {
+  /** Where the loaded index logs, as `IndexerOptions.logger`. Default silent. */
+  logger?: Logger;
+}
+
+/**
+ * Options of `Indexer.evaluateClassification`; `k` defaults to 1, the matcher to `match_nearest`,
+ * the extra metrics to precision and recall.
+ */
 export interface EvaluateClassificationOptions {
   k?: number;
   matcher?: string | Matcher;
@@ -137,7 +155,8 @@ interface Calibration {
 
 /**
  * Indexes embeddings with their labels and data, finds nearest neighbours,
- * calibrates a distance threshold and matches new embeddings (SEMANTICS §5–§6).
+ * calibrates a distance threshold and matches new embeddings. The behaviour is described in
+ * docs/index-and-saves.md and docs/calibration-and-matching.md of the simkit repository.
  */
 export class Indexer {
   readonly embeddingSize: number;
@@ -359,6 +378,7 @@ export class Indexer {
     return { size: this.size(), numLookups: this.timings.numLookups, lookupTimeMs: this.timings.summary() };
   }
 
+  /** True after `calibrate`, or when a calibrated index was loaded; `reset` clears it. */
   get isCalibrated(): boolean {
     return this.calibration !== undefined;
   }
@@ -375,7 +395,8 @@ export class Indexer {
 
   /**
    * Finds the distance threshold that best separates matches from non-matches on
-   * labelled examples (SEMANTICS §5), and keeps it for `match`. It runs alone, like
+   * labelled examples, and keeps it for `match` (the steps are described in
+   * docs/calibration-and-matching.md of the simkit repository). It runs alone, like
    * `batchAdd`: the calibration always belongs to the records it was computed on.
    */
   async calibrate(
@@ -384,7 +405,7 @@ export class Indexer {
     options: CalibrateOptions = {},
   ): Promise<CalibrationResult> {
     const o = checkOptions(options, 'calibrate options');
-    const metric = makeClassificationMetric(o.calibrationMetric ?? 'f1');
+    const metric = makeClassificationMetric(o.calibrationMetric ?? 'f1_score');
     const k = o.k ?? 1;
     assertPositiveInteger(k, 'k');
     const { batch, queryLabels } = this.labelledQueries(embeddings, labels);
@@ -517,12 +538,20 @@ export class Indexer {
    * (then each backend checks its own files). A damaged or mixed-up save is CORRUPT_INDEX.
    * Components are rebuilt from their saved configs with `registry` (merged over the built-in
    * linear search, memory store and memory evaluator); a saved index that needs a package you
-   * did not pass fails with MISSING_COMPONENT.
+   * did not pass fails with MISSING_COMPONENT. `options.logger` is the loaded index's logger.
    */
-  static async load(dir: string, registry: Registry = {}): Promise<Indexer> {
+  static async load(dir: string, registry: Registry = {}, options?: IndexerLoadOptions): Promise<Indexer> {
     if (typeof dir !== 'string' || dir.length === 0) throw invalidArgument('Indexer.load(dir) needs a directory path.');
     if (typeof registry !== 'object' || registry === null) {
-      throw invalidArgument(`Indexer.load(dir, registry): registry must be an object of factories; got ${describe(registry)}.`);
+      throw invalidArgument(
+        `Indexer.load(dir, registry): registry must be an object of factories; got ${describe(registry)}.`,
+      );
+    }
+    const { logger } = checkOptions(options, 'Indexer.load options');
+    if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.log !== 'function')) {
+      throw invalidArgument(
+        `logger must be an object with a log(level, message, fields) method; got ${describe(logger)}.`,
+      );
     }
     const saved = await openSave(dir, INDEX_SAVE_KIND);
     // Everything the manifest lists (the metadata, the manifests of store and search) is checked
@@ -579,6 +608,7 @@ export class Indexer {
         evaluator,
         statBufferSize,
         embeddingOutput,
+        ...(logger !== undefined && { logger }),
       });
       indexer.calibration = calibration;
       return indexer;
@@ -680,7 +710,7 @@ export class Indexer {
     if (this.size() === 0) {
       throw new SimkitError('EMPTY_INDEX', 'The index is empty: add labelled embeddings with batchAdd() first.');
     }
-    return toLookupMatrix(await this.lookupChecked(b, k), k);
+    return toLookupMatrix(await this.lookupChecked(b, k), k, { logger: this.logger });
   }
 
   private labelledQueries(
@@ -699,9 +729,7 @@ export class Indexer {
 }
 
 /** The calibration stored in index metadata, checked field by field. */
-function savedCalibration(
-  field: <T>(name: string, check: (v: unknown) => boolean) => T,
-): Calibration {
+function savedCalibration(field: <T>(name: string, check: (v: unknown) => boolean) => T): Calibration {
   const isNumber = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
   const isRecord = (v: unknown): v is Record<string, unknown> =>
     typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -729,7 +757,7 @@ function savedCalibration(
   try {
     metric = classificationMetricFromConfig(metricConfig);
   } catch (cause) {
-    throw new SimkitError('CORRUPT_INDEX', 'Index metadata field \'calibration_metric_config\' is invalid.', { cause });
+    throw new SimkitError('CORRUPT_INDEX', "Index metadata field 'calibration_metric_config' is invalid.", { cause });
   }
   return { metric, result: { cutpoints, thresholds } };
 }

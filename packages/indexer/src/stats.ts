@@ -7,6 +7,7 @@ export interface LookupTimeStats {
   readonly stddev: number;
 }
 
+/** What `Indexer.stats()` returns. */
 export interface IndexStats {
   /** Records in the index. */
   readonly size: number;

@@ -179,18 +179,18 @@ describe('Indexer — calibrate, match, evaluate (SEMANTICS §5)', () => {
   const calX = line([0.5, 9, 3, 6]);
   const calY = [0, 1, 1, 0];
 
-  it('picks the optimal f1 cutpoint and meets targets', async () => {
+  it('picks the optimal f1_score cutpoint and meets targets', async () => {
     const ix = await setup();
     const res = await ix.calibrate(calX, calY, { thresholdsTargets: { recall: 0.5, high: 0.9 } });
     expect(res.cutpoints.optimal).toMatchObject({ name: 'optimal', distance: 1, value: 1, precision: 1, recall: 1 });
-    // Targets bound the calibration metric (f1, increasing), as in Python; the key is only a name.
+    // Targets bound the calibration metric (F1, increasing), as in Python; the key is only a name.
     // f1 ≥ 0.5 first at t=0.5 (f1 ⅔, recall ½); f1 ≥ 0.9 first at t=1.
     expect(res.cutpoints.recall?.distance).toBe(0.5);
     expect(res.cutpoints.recall?.value).toBeCloseTo(2 / 3, 10);
     expect(res.cutpoints.recall?.recall).toBe(0.5);
     expect(res.cutpoints.high?.distance).toBe(1);
     expect(res.thresholds.distance).toEqual([0.5, 1, 3, 4]);
-    expect(res.thresholds.f1?.map((v) => Number(v.toFixed(4)))).toEqual([0.6667, 1, 0.8, 0.6667]);
+    expect(res.thresholds.f1_score?.map((v) => Number(v.toFixed(4)))).toEqual([0.6667, 1, 0.8, 0.6667]);
     expect(ix.isCalibrated).toBe(true);
     expect(Object.keys(ix.cutpoints ?? {}).sort()).toEqual(['high', 'optimal', 'recall']);
   });
@@ -214,7 +214,7 @@ describe('Indexer — calibrate, match, evaluate (SEMANTICS §5)', () => {
     const ix = await setup();
     await ix.calibrate(calX, calY, { thresholdsTargets: { recall: 0.5 } });
     const cls = await ix.evaluateClassification(calX, calY);
-    expect(cls.optimal).toEqual({ distance: 1, f1: 1, precision: 1, recall: 1 });
+    expect(cls.optimal).toEqual({ distance: 1, f1_score: 1, precision: 1, recall: 1 });
     expect(cls.recall?.recall).toBe(0.5);
     const { RecallAtK } = await import('@simkit/retrieval-metrics');
     // recall@1: queries 0.5 and 9 find their label first, 3 and 6 do not → 2/4
@@ -235,6 +235,99 @@ describe('Indexer — calibrate, match, evaluate (SEMANTICS §5)', () => {
     await expectCode(() => ix.calibrate(line([1, 2]), [0]), 'INVALID_ARGUMENT');
     await expectCode(() => ix.calibrate(line([1]), [0.5]), 'INVALID_ARGUMENT');
     await expectCode(() => ix.calibrate(line([1]), [0], { calibrationMetric: 'accuracy' }), 'INVALID_ARGUMENT');
+  });
+});
+
+describe('Indexer — the calibration metric key (SEMANTICS §6)', () => {
+  // Index on a line: x=0 (label 0) and x=10 (label 1), euclidean.
+  // Query, nearest neighbour, distance, match?
+  //   1    (label 0) → x=0,  d=1,   match
+  //   8    (label 1) → x=10, d=2,   match
+  //   3    (label 1) → x=0,  d=3,   no match
+  //   6.5  (label 0) → x=10, d=3.5, no match
+  //   14.5 (label 1) → x=10, d=4.5, match
+  // 3 matching and 2 non-matching queries; F1 = 2pr/(p+r):
+  //   t=1:   tp1 fp0 fn2 → p 1,   r 1/3 → F1 = (2/3)/(4/3)  = 1/2
+  //   t=2:   tp2 fp0 fn1 → p 1,   r 2/3 → F1 = (4/3)/(5/3)  = 4/5
+  //   t=3:   tp2 fp1 fn1 → p 2/3, r 2/3 → F1 = 2/3
+  //   t=3.5: tp2 fp2 fn1 → p 1/2, r 2/3 → F1 = (2/3)/(7/6)  = 4/7
+  //   t=4.5: tp3 fp2 fn0 → p 3/5, r 1   → F1 = (6/5)/(8/5)  = 3/4
+  // The maximum 4/5 is at t=2.
+  const setup = async () => {
+    const ix = new Indexer({ embeddingSize: 1, distance: 'euclidean' });
+    await ix.batchAdd(line([0, 10]), [0, 1]);
+    return ix;
+  };
+  const calX = line([1, 8, 3, 6.5, 14.5]);
+  const calY = [0, 1, 1, 0, 1];
+  const f1Curve = [1 / 2, 4 / 5, 2 / 3, 4 / 7, 3 / 4];
+
+  it('defaults to the metric named f1_score, so cutpoints and thresholds carry the key f1_score', async () => {
+    const ix = await setup();
+    const res = await ix.calibrate(calX, calY, { thresholdsTargets: { half: 0.45 } });
+    const optimal = res.cutpoints.optimal;
+    expect(optimal?.distance).toBe(2);
+    expect(optimal?.f1_score).toBeCloseTo(4 / 5, 12);
+    expect(optimal?.value).toBeCloseTo(4 / 5, 12);
+    expect(optimal?.precision).toBe(1);
+    expect(optimal?.recall).toBeCloseTo(2 / 3, 12);
+    expect(optimal).not.toHaveProperty('f1');
+    // F1 ≥ 0.45 first at t=1 (F1 is increasing, so the first index).
+    expect(res.cutpoints.half?.distance).toBe(1);
+    expect(res.cutpoints.half?.f1_score).toBeCloseTo(1 / 2, 12);
+    expect(res.thresholds.distance).toEqual([1, 2, 3, 3.5, 4.5]);
+    expect(res.thresholds.f1_score).toHaveLength(5);
+    for (const [i, v] of (res.thresholds.f1_score ?? []).entries()) expect(v).toBeCloseTo(f1Curve[i] as number, 12);
+    expect(res.thresholds.value).toEqual(res.thresholds.f1_score);
+    expect(Object.keys(res.thresholds).sort()).toEqual(['distance', 'f1_score', 'precision', 'recall', 'value']);
+    expect(ix.cutpoints?.optimal?.f1_score).toBeCloseTo(4 / 5, 12);
+    // evaluateClassification reports the calibration metric under the same key.
+    const cls = await ix.evaluateClassification(calX, calY);
+    expect(Object.keys(cls.optimal ?? {}).sort()).toEqual(['distance', 'f1_score', 'precision', 'recall']);
+    expect(cls.optimal?.f1_score).toBeCloseTo(4 / 5, 12);
+    // match after calibrate: 0.5 → label 0 at 0.5 ≤ 2; 11.5 → label 1 at 1.5 ≤ 2; 4 → x=0 at 4 > 2 → -1.
+    expect(Array.from(await ix.match(line([0.5, 11.5, 4])))).toEqual([0, 1, -1]);
+  });
+
+  it('keeps the key f1 when f1 is asked for explicitly, with the same values', async () => {
+    const ix = await setup();
+    const res = await ix.calibrate(calX, calY, { calibrationMetric: 'f1' });
+    expect(res.cutpoints.optimal?.distance).toBe(2);
+    expect(res.cutpoints.optimal?.f1).toBeCloseTo(4 / 5, 12);
+    expect(res.cutpoints.optimal).not.toHaveProperty('f1_score');
+    expect(Object.keys(res.thresholds).sort()).toEqual(['distance', 'f1', 'precision', 'recall', 'value']);
+    const cls = await ix.evaluateClassification(calX, calY);
+    expect(cls.optimal?.f1).toBeCloseTo(4 / 5, 12);
+    // Any spelling is kept in lower case as the key.
+    const other = await setup();
+    const renamed = await other.calibrate(calX, calY, { calibrationMetric: 'F1Score' });
+    expect(renamed.cutpoints.optimal?.f1score).toBeCloseTo(4 / 5, 12);
+  });
+
+  it('saves and loads the f1_score key, and still loads and matches a save whose key is f1', async () => {
+    await withTempDir(async (root) => {
+      const probes = line([0.5, 11.5, 4]);
+      for (const [metric, key] of [
+        [undefined, 'f1_score'],
+        // What the Indexer wrote when its default was `f1`: name `f1`, canonical name `f1_score`.
+        ['f1', 'f1'],
+      ] as const) {
+        const ix = await setup();
+        await ix.calibrate(calX, calY, metric === undefined ? {} : { calibrationMetric: metric });
+        const dir = join(root, key);
+        await ix.save(dir);
+        const meta = JSON.parse(await (await openSave(dir, 'simkit-index')).readText('index_metadata.json'));
+        expect(meta.calibration_metric_config.config).toMatchObject({ name: key, canonical_name: 'f1_score' });
+        expect(meta.cutpoints.optimal[key]).toBeCloseTo(4 / 5, 12);
+        const back = await Indexer.load(dir);
+        expect(back.cutpoints).toEqual(ix.cutpoints);
+        expect(back.cutpoints?.optimal?.[key]).toBeCloseTo(4 / 5, 12);
+        expect(Array.from(await back.match(probes))).toEqual([0, 1, -1]);
+        const cls = await back.evaluateClassification(calX, calY);
+        expect(cls.optimal?.[key]).toBeCloseTo(4 / 5, 12);
+        expect(Object.keys(cls.optimal ?? {}).sort()).toEqual(['distance', key, 'precision', 'recall'].sort());
+      }
+    });
   });
 });
 

@@ -56,6 +56,8 @@ export interface CompileOptions extends Omit<CreateIndexOptions, 'distance'> {
 
 /** `calibrate` options: those of the Indexer plus `rounding` for the verbose table. */
 export interface ModelCalibrateOptions extends CalibrateOptions {
+  /** Metric to optimise. Default `f1` (key `f1`), unlike `Indexer.calibrate`'s `f1_score`. */
+  calibrationMetric?: CalibrateOptions['calibrationMetric'];
   /** Decimals shown in the verbose calibration table (display only). Default 2. */
   rounding?: number;
 }

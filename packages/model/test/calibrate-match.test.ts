@@ -42,6 +42,38 @@ describe('calibrate', () => {
   });
 });
 
+describe('calibration metric key', () => {
+  // Same calibration set as above: the optimal F1 is 6/7 at distance 4.
+  async function indexed(): Promise<SimilarityModel> {
+    const sim = new SimilarityModel(projectionModel());
+    sim.compile({ distance: 'euclidean' });
+    await sim.index(calibrationSet.indexX, calibrationSet.indexY);
+    return sim;
+  }
+
+  it('defaults to f1 (key f1), while the Indexer on its own defaults to f1_score', async () => {
+    const sim = await indexed();
+    const result = await sim.calibrate(calibrationSet.queryX, calibrationSet.queryY);
+    expect(result.cutpoints.optimal?.f1).toBeCloseTo(6 / 7, 10);
+    expect(result.cutpoints.optimal).not.toHaveProperty('f1_score');
+    expect(Object.keys(result.thresholds).sort()).toEqual(['distance', 'f1', 'precision', 'recall', 'value']);
+    const cls = await sim.evaluateClassification(calibrationSet.queryX, calibrationSet.queryY);
+    expect(cls.optimal?.f1).toBeCloseTo(6 / 7, 10);
+    // The same lookups through the Indexer's own calibrate carry the key f1_score.
+    const embeddings = await sim.embed(calibrationSet.queryX);
+    const direct = await sim.indexer.calibrate(embeddings, calibrationSet.queryY);
+    expect(direct.cutpoints.optimal?.f1_score).toBeCloseTo(6 / 7, 10);
+    expect(direct.cutpoints.optimal).not.toHaveProperty('f1');
+  });
+
+  it('passes an explicit calibration metric through', async () => {
+    const sim = await indexed();
+    const result = await sim.calibrate(calibrationSet.queryX, calibrationSet.queryY, { calibrationMetric: 'f1_score' });
+    expect(result.cutpoints.optimal?.f1_score).toBeCloseTo(6 / 7, 10);
+    expect(result.cutpoints.optimal).not.toHaveProperty('f1');
+  });
+});
+
 describe('match', () => {
   it('returns the nearest label within the cutpoint distance, else the no-match label', async () => {
     const sim = await calibrated();
