@@ -40,9 +40,12 @@ export interface ClassificationMetricConfig extends Record<string, unknown> {
   readonly increasing: boolean;
 }
 
+/** Config `type` of every classification metric. */
 export const CLASSIFICATION_METRIC_TYPE = 'classification-metric';
+/** Config `version` written by this package. */
 export const CLASSIFICATION_METRIC_CONFIG_VERSION = 1;
 
+/** What a metric is called and which way it improves; `maximize` and `increasing` default to true. */
 export interface ClassificationMetricOptions {
   readonly name: string;
   readonly canonicalName: string;

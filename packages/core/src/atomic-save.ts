@@ -1,7 +1,7 @@
 import { SimkitError, invalidArgument } from './errors.js';
-import { nodeCrypto, readRegularFile } from './file-reads.js';
+import { readRegularFile } from './file-reads.js';
 import { errnoCode, fileError, ioError } from './io-errors.js';
-import { type NodeFiles, nodeFiles } from './node-files.js';
+import { type NodeFiles, nodeCrypto, nodeFiles } from './node-files.js';
 import {
   MAX_MANIFEST_BYTES,
   SAVE_FORMAT,
@@ -27,6 +27,7 @@ export interface SaveInfo {
   readonly bytes: number;
 }
 
+/** Options of `writeSave`. */
 export interface WriteSaveOptions {
   /**
    * Flush every file and directory to the device before committing (fsync), so that a
@@ -184,10 +185,17 @@ async function io<T>(what: string, op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (cause) {
-    throw fileError(what, cause, (c) =>
-      new SimkitError('INVALID_ARGUMENT', `${what} failed (${errnoCode(c) ?? String(c)}); pass a writable directory path.`, {
-        cause: c,
-      }),
+    throw fileError(
+      what,
+      cause,
+      (c) =>
+        new SimkitError(
+          'INVALID_ARGUMENT',
+          `${what} failed (${errnoCode(c) ?? String(c)}); pass a writable directory path.`,
+          {
+            cause: c,
+          },
+        ),
     );
   }
 }
@@ -204,7 +212,9 @@ async function checkTarget(files: NodeFiles, target: string, kind: string): Prom
   try {
     const stat = await fs.stat(target);
     if (!stat.isDirectory()) {
-      throw invalidArgument(`save: '${target}' is not a directory; pass a directory path (new, empty, or saved before).`);
+      throw invalidArgument(
+        `save: '${target}' is not a directory; pass a directory path (new, empty, or saved before).`,
+      );
     }
     names = await fs.readdir(target);
   } catch (error) {
@@ -344,7 +354,7 @@ async function syncDirectory(files: NodeFiles, dir: string): Promise<void> {
  * everything of ours except the committed generation and what live saves are writing.
  */
 async function removeLeftovers(files: NodeFiles, dir: string, keep: string): Promise<void> {
-  await cleanSaveDirectory(files, dir, keep).catch(() => undefined);
+  await cleanSaveDirectory(dir, keep).catch(() => undefined);
 }
 
 /** True when process `pid` is running (on this machine). */
@@ -363,8 +373,8 @@ function isAlive(pid: number): boolean {
  * and temp manifests, unless a live save (this process's, or another running process's)
  * is still writing them. Best effort: what cannot be removed stays for the next time.
  */
-export async function cleanSaveDirectory(files: NodeFiles, dir: string, keep: string | undefined): Promise<number> {
-  const { fs, path } = files;
+export async function cleanSaveDirectory(dir: string, keep: string | undefined): Promise<number> {
+  const { fs, path } = await nodeFiles();
   const { inFlight } = registry();
   let removed = 0;
   for (const name of await fs.readdir(dir)) {

@@ -13,11 +13,13 @@ export interface ComponentConfig<C extends Record<string, unknown> = Record<stri
 
 /** Something that can describe itself as a ComponentConfig. */
 export interface Configurable {
+  /** `{ type, version, package, config }` describing this instance; a registry factory rebuilds it from that. */
   toConfig(): ComponentConfig;
 }
 
 /** Turns a config back into an instance. Classes usually provide it as a static `fromConfig`. */
 export interface ComponentFactory<T = unknown> {
+  /** Builds an instance from what `toConfig` returned. */
   fromConfig(config: ComponentConfig): T | Promise<T>;
 }
 

@@ -258,12 +258,14 @@ export function row(b: EmbeddingBatch, i: number): Float32Array {
   return b.data.subarray(i * b.dim, (i + 1) * b.dim);
 }
 
+/** Throws INVALID_ARGUMENT naming `name` unless `value` is a safe integer ≥ 1. */
 export function assertPositiveInteger(value: unknown, name: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw invalidArgument(`${name} must be an integer ≥ 1; got ${describe(value)}.`);
   }
 }
 
+/** Throws INVALID_ARGUMENT naming `name` unless `value` is a safe integer ≥ 0. */
 export function assertNonNegativeInteger(value: unknown, name: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw invalidArgument(`${name} must be an integer ≥ 0; got ${describe(value)}.`);

@@ -42,6 +42,7 @@ export class SimkitError extends Error {
   }
 }
 
+/** A SimkitError with code INVALID_ARGUMENT; `details` (if any) is attached as `error.details`. */
 export function invalidArgument(message: string, details?: Record<string, unknown>): SimkitError {
   return new SimkitError('INVALID_ARGUMENT', message, details ? { details } : {});
 }

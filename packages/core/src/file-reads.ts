@@ -1,19 +1,10 @@
 import { SimkitError } from './errors.js';
 import { errnoCode, ioError, isOsFailure } from './io-errors.js';
-import { nodeFiles } from './node-files.js';
+import { nodeCrypto, nodeFiles } from './node-files.js';
 
 type Hash = ReturnType<typeof import('node:crypto').createHash>;
-let crypto: Promise<typeof import('node:crypto')> | undefined;
 
-/** `node:crypto`, loaded on first use like the file modules. */
-export function nodeCrypto(): Promise<typeof import('node:crypto')> {
-  crypto ??= import('node:crypto').catch((cause: unknown) => {
-    crypto = undefined;
-    throw new SimkitError('UNSUPPORTED', 'Saving and loading files needs Node.js (node:crypto).', { cause });
-  });
-  return crypto;
-}
-
+/** What `readRegularFile` checks before it returns the bytes. */
 export interface ReadRegularFileOptions {
   /** The file must have exactly this many bytes. */
   readonly bytes?: number;

@@ -1,12 +1,26 @@
 import { SimkitError } from './errors.js';
+import { importNodeBuiltins, type NodeBuiltins } from './node-builtins.js';
 
 /** The Node.js modules that saving and loading files need. */
 export interface NodeFiles {
-  readonly fs: typeof import('node:fs/promises');
-  readonly path: typeof import('node:path');
+  readonly fs: NodeBuiltins['fs'];
+  readonly path: NodeBuiltins['path'];
 }
 
-let cached: Promise<NodeFiles> | undefined;
+let cached: Promise<NodeBuiltins> | undefined;
+let files: Promise<NodeFiles> | undefined;
+
+function builtins(): Promise<NodeBuiltins> {
+  cached ??= importNodeBuiltins().catch((cause: unknown) => {
+    cached = undefined;
+    throw new SimkitError(
+      'UNSUPPORTED',
+      'Saving and loading files needs Node.js (node:fs, node:path and node:crypto), which this environment does not have. In a browser, keep the index in memory, or save an HNSW graph with saveToIndexedDB.',
+      { cause },
+    );
+  });
+  return cached;
+}
 
 /**
  * Loads `node:fs/promises` and `node:path` on first use. Packages that save and load
@@ -14,16 +28,17 @@ let cached: Promise<NodeFiles> | undefined;
  * there is no file system (a browser); there, the call fails with UNSUPPORTED.
  */
 export function nodeFiles(): Promise<NodeFiles> {
-  cached ??= Promise.all([import('node:fs/promises'), import('node:path')]).then(
-    ([fs, path]) => ({ fs, path }),
-    (cause: unknown) => {
-      cached = undefined;
-      throw new SimkitError(
-        'UNSUPPORTED',
-        'Saving and loading files needs Node.js (node:fs and node:path), which this environment does not have. In a browser, keep the index in memory, or save an HNSW graph with saveToIndexedDB.',
-        { cause },
-      );
+  files ??= builtins().then(
+    ({ fs, path }) => ({ fs, path }),
+    (error: unknown) => {
+      files = undefined;
+      throw error;
     },
   );
-  return cached;
+  return files;
+}
+
+/** `node:crypto`, loaded on first use like the file modules (UNSUPPORTED where there is none). */
+export async function nodeCrypto(): Promise<NodeBuiltins['crypto']> {
+  return (await builtins()).crypto;
 }

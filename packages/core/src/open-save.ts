@@ -1,8 +1,8 @@
 import { cleanSaveDirectory } from './atomic-save.js';
 import { SimkitError, invalidArgument } from './errors.js';
-import { nodeCrypto, readRegularFile } from './file-reads.js';
+import { readRegularFile } from './file-reads.js';
 import { errnoCode, ioError, isOsFailure } from './io-errors.js';
-import { nodeFiles } from './node-files.js';
+import { nodeCrypto, nodeFiles } from './node-files.js';
 import {
   MAX_MANIFEST_BYTES,
   SAVE_MANIFEST,
@@ -35,6 +35,7 @@ export interface OpenedSave {
   path(relative: string): string;
 }
 
+/** Options of `openSave`. */
 export interface OpenSaveOptions {
   /**
    * Remove what crashed saves left in the directory (best effort; never the save). Default
@@ -111,7 +112,7 @@ export async function openSave(target: string, kind: string, options: OpenSaveOp
     if (isOsFailure(error)) throw ioError(`Opening ${dir}`, error);
     throw corrupt(`its files directory ${manifest.generation} is missing`, error);
   }
-  if (options.clean === true) await cleanSaveDirectory({ fs, path }, target, manifest.generation).catch(() => 0);
+  if (options.clean === true) await cleanSaveDirectory(target, manifest.generation).catch(() => 0);
 
   const files = new Map(manifest.files.map((f) => [f.path, f]));
   const fileCorrupt = (name: string) => (problem: string, cause?: unknown) =>

@@ -5,16 +5,20 @@ export interface ProgressEvent {
   readonly total?: number;
 }
 
+/** Receives the progress reports of a long task, such as adding many embeddings or training. */
 export type ProgressHandler = (event: ProgressEvent) => void;
 
+/** How important a log message is. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** Structured log port. Libraries log through it; apps decide where it goes. */
 export interface Logger {
+  /** Records one message; `fields` holds structured values (counts, paths) that belong with it. */
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
 }
 
 /** The default: says nothing. */
 export const silentLogger: Logger = Object.freeze({ log() {} });
 
+/** The default progress handler: ignores every report. */
 export const noProgress: ProgressHandler = () => {};

@@ -29,3 +29,28 @@ describe('nodeFiles', () => {
     expect(typeof files.fs.writeFile).toBe('function');
   });
 });
+
+describe('the browser build of the Node built-ins', () => {
+  it('makes nodeFiles and nodeCrypto fail with UNSUPPORTED (package.json "browser" swaps the module)', async () => {
+    const pkg = (await import('../package.json', { with: { type: 'json' } })).default as {
+      browser: Record<string, string>;
+    };
+    expect(pkg.browser).toEqual({ './dist/node-builtins.js': './dist/node-builtins-browser.js' });
+    vi.doMock('../src/node-builtins.js', () => import('../src/node-builtins-browser.js'));
+    const { nodeCrypto, nodeFiles } = await import('../src/node-files.js');
+    for (const call of [nodeFiles, nodeCrypto]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(SimkitError.isInstance(error, 'UNSUPPORTED')).toBe(true);
+      expect((error as Error).message).toMatch(/In a browser/);
+    }
+    vi.doUnmock('../src/node-builtins.js');
+  });
+
+  it('keeps the file modules out of the main entry: they live at @simkit/core/node', async () => {
+    const main = await import('../src/index.js');
+    expect('nodeFiles' in main).toBe(false);
+    const node = await import('../src/node.js');
+    expect(typeof node.nodeFiles).toBe('function');
+    expect(typeof node.nodeCrypto).toBe('function');
+  });
+});

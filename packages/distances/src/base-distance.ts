@@ -1,10 +1,22 @@
 import { type ComponentConfig, type Distance, SimkitError, invalidArgument } from '@simkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
 import { type DistanceConfig, distanceConfig, distanceNameFromConfig } from './distance-config.js';
 import { checkBatch, checkVectorPair, nonFiniteError } from './input-checks.js';
 
+/**
+ * Filled in by `@simkit/distances/tensor` through declaration merging (it adds
+ * `tensor2d: tf.Tensor2D`), so that the main entry's types need no tfjs installed.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: module augmentation fills it.
+export interface PairwiseTensorTypes {}
+
+/**
+ * The tensor type of `pairwise`: tfjs' `Tensor2D` wherever `@simkit/distances/tensor` is
+ * imported (the entry that provides `pairwise` at run time), `unknown` elsewhere.
+ */
+export type PairwiseTensor = PairwiseTensorTypes extends { readonly tensor2d: infer T } ? T : unknown;
+
 /** A distance's differentiable [Q, D] × [K, D] → [Q, K] op, checks included. */
-export type TensorPairwise = (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+export type TensorPairwise = (a: PairwiseTensor, b: PairwiseTensor) => PairwiseTensor;
 
 // Filled by '@simkit/distances/tensor', the only module here that loads tfjs-core.
 const tensorOps = new Map<string, TensorPairwise>();
@@ -19,7 +31,7 @@ export function registerTensorPairwise(name: string, op: TensorPairwise): void {
  * results, and config. A subclass supplies its name and two Float32Array kernels;
  * its tensor op comes from '@simkit/distances/tensor'.
  */
-export abstract class BaseDistance implements Distance<tf.Tensor2D> {
+export abstract class BaseDistance implements Distance<PairwiseTensor> {
   abstract readonly name: string;
   abstract readonly aliases: readonly string[];
   readonly normalize: boolean = false;
@@ -41,7 +53,7 @@ export abstract class BaseDistance implements Distance<tf.Tensor2D> {
    * tensor ops: `import '@simkit/distances/tensor'` once (it loads @tensorflow/tfjs-core);
    * without it this fails with MISSING_COMPONENT.
    */
-  pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  pairwise(a: PairwiseTensor, b: PairwiseTensor): PairwiseTensor {
     const op = tensorOps.get(this.name);
     if (op === undefined) {
       throw new SimkitError(

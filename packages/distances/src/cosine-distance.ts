@@ -1,6 +1,5 @@
 import type { ComponentConfig, Distance } from '@simkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
-import { BaseDistance, distanceOfClass } from './base-distance.js';
+import { BaseDistance, distanceOfClass, type PairwiseTensor } from './base-distance.js';
 import { oneMinusDotKernel } from './dot-kernel.js';
 import { dotAt } from './dot-products.js';
 
@@ -8,11 +7,12 @@ import { dotAt } from './dot-products.js';
  * `max(1 − q·k, 0)` on vectors as given. The vectors are expected to be unit
  * length (`normalize` is true: searches normalise before comparing; see `normalizeRows`).
  */
-export class CosineDistance extends BaseDistance implements Distance<tf.Tensor2D> {
+export class CosineDistance extends BaseDistance implements Distance<PairwiseTensor> {
   readonly name = 'cosine';
   readonly aliases: readonly string[] = ['cosinedistance'];
   override readonly normalize = true;
 
+  /** A CosineDistance from its saved config; a config that names another distance is INVALID_ARGUMENT. */
   static fromConfig(config: ComponentConfig): CosineDistance {
     return distanceOfClass(CosineDistance, config);
   }

@@ -1,13 +1,13 @@
 import type { ComponentConfig, Distance } from '@simkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
-import { BaseDistance, distanceOfClass } from './base-distance.js';
+import { BaseDistance, distanceOfClass, type PairwiseTensor } from './base-distance.js';
 import { squaredDifferenceAt, squaredDifferenceKernel } from './squared-difference-kernel.js';
 
 /** `sqrt(Σ(q−k)²)` from direct differences: accurate for near-duplicates, exactly 0 for identical vectors. */
-export class EuclideanDistance extends BaseDistance implements Distance<tf.Tensor2D> {
+export class EuclideanDistance extends BaseDistance implements Distance<PairwiseTensor> {
   readonly name = 'euclidean';
   readonly aliases: readonly string[] = ['euclideandistance', 'l2', 'pythagorean'];
 
+  /** An EuclideanDistance from its saved config; a config that names another distance is INVALID_ARGUMENT. */
   static fromConfig(config: ComponentConfig): EuclideanDistance {
     return distanceOfClass(EuclideanDistance, config);
   }

@@ -1,6 +1,5 @@
 import type { ComponentConfig, Distance } from '@simkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
-import { BaseDistance, distanceOfClass } from './base-distance.js';
+import { BaseDistance, distanceOfClass, type PairwiseTensor } from './base-distance.js';
 import { oneMinusDotKernel } from './dot-kernel.js';
 import { dotAt } from './dot-products.js';
 
@@ -8,10 +7,11 @@ import { dotAt } from './dot-products.js';
  * `1 − q·k` (hnswlib's `ip` space), so smaller is closer like every other distance.
  * TF Similarity returns the raw dot product, a similarity; see the README.
  */
-export class InnerProductDistance extends BaseDistance implements Distance<tf.Tensor2D> {
+export class InnerProductDistance extends BaseDistance implements Distance<PairwiseTensor> {
   readonly name = 'inner_product';
   readonly aliases: readonly string[] = ['innerproductsimilarity', 'ip'];
 
+  /** An InnerProductDistance from its saved config; a config that names another distance is INVALID_ARGUMENT. */
   static fromConfig(config: ComponentConfig): InnerProductDistance {
     return distanceOfClass(InnerProductDistance, config);
   }

@@ -1,13 +1,13 @@
 import type { ComponentConfig, Distance } from '@simkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
 import { absoluteDifferenceAt, absoluteDifferenceKernel } from './absolute-difference-kernel.js';
-import { BaseDistance, distanceOfClass } from './base-distance.js';
+import { BaseDistance, distanceOfClass, type PairwiseTensor } from './base-distance.js';
 
 /** `Σ|q−k|`. */
-export class ManhattanDistance extends BaseDistance implements Distance<tf.Tensor2D> {
+export class ManhattanDistance extends BaseDistance implements Distance<PairwiseTensor> {
   readonly name = 'manhattan';
   readonly aliases: readonly string[] = ['manhattandistance', 'l1', 'taxicab'];
 
+  /** A ManhattanDistance from its saved config; a config that names another distance is INVALID_ARGUMENT. */
   static fromConfig(config: ComponentConfig): ManhattanDistance {
     return distanceOfClass(ManhattanDistance, config);
   }

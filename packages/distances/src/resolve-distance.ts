@@ -1,6 +1,5 @@
 import { type ComponentConfig, type Distance, describe, invalidArgument } from '@simkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
-import type { BaseDistance } from './base-distance.js';
+import type { BaseDistance, PairwiseTensor } from './base-distance.js';
 import { CosineDistance } from './cosine-distance.js';
 import { distanceNameFromConfig } from './distance-config.js';
 import { EuclideanDistance } from './euclidean-distance.js';
@@ -39,7 +38,7 @@ function looksLikeDistance(value: unknown): value is Distance {
  * A distance by name — canonical or alias, any case — or the given Distance
  * object as is. Unknown names throw INVALID_ARGUMENT listing the valid ones.
  */
-export function resolveDistance(name: string): Distance<tf.Tensor2D>;
+export function resolveDistance(name: string): Distance<PairwiseTensor>;
 export function resolveDistance<T>(distance: Distance<T>): Distance<T>;
 export function resolveDistance(nameOrDistance: string | Distance): Distance;
 export function resolveDistance(nameOrDistance: string | Distance): Distance {
@@ -60,6 +59,6 @@ export function resolveDistance(nameOrDistance: string | Distance): Distance {
 }
 
 /** Builds the distance a config names (`{ type: 'distance', version: 1, config: { name } }`). */
-export function distanceFromConfig(config: ComponentConfig): Distance<tf.Tensor2D> {
+export function distanceFromConfig(config: ComponentConfig): Distance<PairwiseTensor> {
   return resolveDistance(distanceNameFromConfig(config));
 }

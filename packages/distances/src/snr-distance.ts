@@ -1,6 +1,5 @@
 import { type ComponentConfig, type Distance, invalidArgument } from '@simkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
-import { BaseDistance, distanceOfClass } from './base-distance.js';
+import { BaseDistance, distanceOfClass, type PairwiseTensor } from './base-distance.js';
 import { noiseSumOfSquaresAt, rowSumsOfSquares, snrKernel } from './snr-kernel.js';
 
 /**
@@ -8,10 +7,11 @@ import { noiseSumOfSquaresAt, rowSumsOfSquares, snrKernel } from './snr-kernel.j
  * anchored on the query row (not symmetric). A constant query row has no
  * variance to compare against and is an error.
  */
-export class SNRDistance extends BaseDistance implements Distance<tf.Tensor2D> {
+export class SNRDistance extends BaseDistance implements Distance<PairwiseTensor> {
   readonly name = 'snr';
   readonly aliases: readonly string[] = ['snrdistance', 'signal-to-noise-ratio'];
 
+  /** An SNRDistance from its saved config; a config that names another distance is INVALID_ARGUMENT. */
   static fromConfig(config: ComponentConfig): SNRDistance {
     return distanceOfClass(SNRDistance, config);
   }

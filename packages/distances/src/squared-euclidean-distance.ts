@@ -1,13 +1,13 @@
 import type { ComponentConfig, Distance } from '@simkit/core';
-import type * as tf from '@tensorflow/tfjs-core';
-import { BaseDistance, distanceOfClass } from './base-distance.js';
+import { BaseDistance, distanceOfClass, type PairwiseTensor } from './base-distance.js';
 import { squaredDifferenceAt, squaredDifferenceKernel } from './squared-difference-kernel.js';
 
 /** `Σ(q−k)²` from direct differences: never negative, exactly 0 for identical vectors. */
-export class SquaredEuclideanDistance extends BaseDistance implements Distance<tf.Tensor2D> {
+export class SquaredEuclideanDistance extends BaseDistance implements Distance<PairwiseTensor> {
   readonly name = 'squared_euclidean';
   readonly aliases: readonly string[] = ['squaredeuclideandistance', 'sql2', 'sqeuclidean'];
 
+  /** A SquaredEuclideanDistance from its saved config; a config that names another distance is INVALID_ARGUMENT. */
   static fromConfig(config: ComponentConfig): SquaredEuclideanDistance {
     return distanceOfClass(SquaredEuclideanDistance, config);
   }

@@ -14,6 +14,13 @@ import { snrKernel } from './snr-kernel.js';
 import { squaredDifferenceKernel } from './squared-difference-kernel.js';
 import { checkTensorPair, differenceGradients, forwardWithKernel, pairwiseOp } from './tensor-pairwise.js';
 
+declare module './base-distance.js' {
+  // With this entry imported, `pairwise` takes and returns tfjs' `Tensor2D`.
+  interface PairwiseTensorTypes {
+    readonly tensor2d: tf.Tensor2D;
+  }
+}
+
 /** Below this distance the euclidean gradient is 0, as in TF Similarity (whose floor is 1e-18 on the square). */
 export const EUCLIDEAN_GRADIENT_FLOOR = 1e-9;
 

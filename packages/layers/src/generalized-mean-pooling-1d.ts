@@ -1,4 +1,3 @@
-import { serialization } from '@tensorflow/tfjs-core';
 import { GeneralizedMeanPooling, type GeneralizedMeanPoolingArgs } from './generalized-mean-pooling.js';
 
 /**
@@ -11,8 +10,7 @@ export class GeneralizedMeanPooling1D extends GeneralizedMeanPooling {
   protected readonly inputRank = 3;
 }
 
-serialization.registerClass(GeneralizedMeanPooling1D, 'Similarity');
-
+/** Creates a GeneralizedMeanPooling1D layer, in the style of `tf.layers.*`. */
 export function generalizedMeanPooling1d(args?: GeneralizedMeanPoolingArgs): GeneralizedMeanPooling1D {
   return new GeneralizedMeanPooling1D(args);
 }

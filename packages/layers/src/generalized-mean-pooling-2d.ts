@@ -1,4 +1,3 @@
-import { serialization } from '@tensorflow/tfjs-core';
 import { GeneralizedMeanPooling, type GeneralizedMeanPoolingArgs } from './generalized-mean-pooling.js';
 
 /**
@@ -11,8 +10,7 @@ export class GeneralizedMeanPooling2D extends GeneralizedMeanPooling {
   protected readonly inputRank = 4;
 }
 
-serialization.registerClass(GeneralizedMeanPooling2D, 'Similarity');
-
+/** Creates a GeneralizedMeanPooling2D layer, in the style of `tf.layers.*`. */
 export function generalizedMeanPooling2d(args?: GeneralizedMeanPoolingArgs): GeneralizedMeanPooling2D {
   return new GeneralizedMeanPooling2D(args);
 }

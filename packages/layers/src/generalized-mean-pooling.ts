@@ -14,13 +14,14 @@ import {
   sub,
   tidy,
 } from '@tensorflow/tfjs-core';
-import { layers } from '@tensorflow/tfjs-layers';
+import { type Shape, layers } from '@tensorflow/tfjs-layers';
 
+/** Where the channels axis is: last (`channelsLast`, the default) or right after the batch axis. */
 export type DataFormat = 'channelsLast' | 'channelsFirst';
 type LayerArgs = NonNullable<Parameters<typeof layers.globalAveragePooling1d>[0]>;
 type LayerKwargs = Parameters<InstanceType<typeof layers.Layer>['call']>[1];
-type Shape = Array<number | null>;
 
+/** Constructor arguments of the GeM pooling layers. */
 export interface GeneralizedMeanPoolingArgs extends LayerArgs {
   /**
    * Power of the mean: 1 is the arithmetic mean, 0 the geometric mean, `Infinity`

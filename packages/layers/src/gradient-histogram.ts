@@ -1,12 +1,12 @@
 import { SimkitError, describe } from '@simkit/core';
-import { type Tensor, serialization, tensor } from '@tensorflow/tfjs-core';
-import { layers } from '@tensorflow/tfjs-layers';
+import { type Tensor, type serialization, tensor } from '@tensorflow/tfjs-core';
+import { type Shape, layers } from '@tensorflow/tfjs-layers';
 import { sumChannels } from './channel-sums.js';
 
 type LayerArgs = NonNullable<Parameters<typeof layers.flatten>[0]>;
 type LayerKwargs = Parameters<InstanceType<typeof layers.Layer>['call']>[1];
-type Shape = Array<number | null>;
 
+/** Constructor arguments of GradientHistogram. */
 export interface GradientHistogramArgs extends LayerArgs {
   /** Side of a square cell in pixels; each cell gets its own histogram. Default 4. */
   cellSize?: number;
@@ -151,8 +151,7 @@ export class GradientHistogram extends layers.Layer {
   }
 }
 
-serialization.registerClass(GradientHistogram, 'Similarity');
-
+/** Creates a GradientHistogram layer, in the style of `tf.layers.*`. */
 export function gradientHistogram(args?: GradientHistogramArgs): GradientHistogram {
   return new GradientHistogram(args);
 }

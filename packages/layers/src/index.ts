@@ -10,3 +10,9 @@ export { l2NormalizeLastAxis } from './l2-normalize.js';
 export { UnitNormalization, unitNormalization } from './unit-normalization.js';
 export { MomentDeskew, momentDeskew } from './moment-deskew.js';
 export { GradientHistogram, gradientHistogram, type GradientHistogramArgs } from './gradient-histogram.js';
+export { SIMKIT_LAYER_CLASSES, registerSimkitLayers } from './register.js';
+
+import { registerSimkitLayers } from './register.js';
+
+// Importing the package registers its layers (this module is listed in "sideEffects").
+registerSimkitLayers();

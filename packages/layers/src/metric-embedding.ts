@@ -7,6 +7,7 @@ import { l2NormalizeLastAxis } from './l2-normalize.js';
 
 /** The tfjs Dense layer instance type and its constructor arguments. */
 export type DenseLayer = ReturnType<typeof layers.dense>;
+/** Constructor arguments of MetricEmbedding: those of `tf.layers.dense` (`units` is required). */
 export type MetricEmbeddingArgs = Parameters<typeof layers.dense>[0];
 type LayerKwargs = Parameters<DenseLayer['call']>[1];
 
@@ -51,6 +52,7 @@ export class MetricEmbedding extends denseClass() {
     super({ ...args, kernelInitializer: args.kernelInitializer ?? 'glorotUniform' });
   }
 
+  /** The Dense output, L2-normalised along the last axis. */
   override call(inputs: Tensor | Tensor[], kwargs: LayerKwargs): Tensor | Tensor[] {
     return tidy(() => {
       const dense = super.call(inputs, kwargs);
@@ -58,8 +60,6 @@ export class MetricEmbedding extends denseClass() {
     });
   }
 }
-
-serialization.registerClass(MetricEmbedding, 'Similarity');
 
 /** Creates a MetricEmbedding layer, in the style of `tf.layers.dense(...)`. */
 export function metricEmbedding(args: MetricEmbeddingArgs): MetricEmbedding {

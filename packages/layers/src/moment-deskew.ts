@@ -1,11 +1,10 @@
 import { SimkitError, describe } from '@simkit/core';
-import { type Tensor, serialization, tensor } from '@tensorflow/tfjs-core';
-import { layers } from '@tensorflow/tfjs-layers';
+import { type Tensor, tensor } from '@tensorflow/tfjs-core';
+import { type Shape, layers } from '@tensorflow/tfjs-layers';
 import { sumChannels } from './channel-sums.js';
 
 type LayerArgs = NonNullable<Parameters<typeof layers.flatten>[0]>;
 type LayerKwargs = Parameters<InstanceType<typeof layers.Layer>['call']>[1];
-type Shape = Array<number | null>;
 
 /** Masses and second moments below this count as zero (a blank image is left as it is). */
 const TINY = 1e-6;
@@ -128,8 +127,7 @@ function deskewImage(src: Float32Array, out: Float32Array, h: number, w: number,
   }
 }
 
-serialization.registerClass(MomentDeskew, 'Similarity');
-
+/** Creates a MomentDeskew layer, in the style of `tf.layers.*`. */
 export function momentDeskew(args?: LayerArgs): MomentDeskew {
   return new MomentDeskew(args);
 }

@@ -1,11 +1,10 @@
 import { SimkitError, describe } from '@simkit/core';
-import { type Tensor, serialization, tidy } from '@tensorflow/tfjs-core';
-import { layers } from '@tensorflow/tfjs-layers';
+import { type Tensor, tidy } from '@tensorflow/tfjs-core';
+import { type Shape, layers } from '@tensorflow/tfjs-layers';
 import { l2NormalizeLastAxis } from './l2-normalize.js';
 
 type LayerArgs = NonNullable<Parameters<typeof layers.flatten>[0]>;
 type LayerKwargs = Parameters<InstanceType<typeof layers.Layer>['call']>[1];
-type Shape = Array<number | null>;
 
 /**
  * Divides each input by its L2 norm along the last axis (`x / sqrt(max(Σx², 1e-12))`),
@@ -32,8 +31,7 @@ export class UnitNormalization extends layers.Layer {
   }
 }
 
-serialization.registerClass(UnitNormalization, 'Similarity');
-
+/** Creates a UnitNormalization layer, in the style of `tf.layers.*`. */
 export function unitNormalization(args?: LayerArgs): UnitNormalization {
   return new UnitNormalization(args);
 }

@@ -12,6 +12,7 @@ export interface CircleLossOptions extends MetricLossOptions {
   readonly margin?: number;
 }
 
+/** Config `type` of CircleLoss. */
 export const CIRCLE_LOSS_TYPE = 'circle-loss';
 
 /**
@@ -30,6 +31,7 @@ export class CircleLoss extends MetricLoss {
     this.margin = finiteOption(options.margin ?? 0.4, 'margin', this.name);
   }
 
+  /** A CircleLoss from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): CircleLoss {
     return new CircleLoss(lossSettings(config, CIRCLE_LOSS_TYPE));
   }

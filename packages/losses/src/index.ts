@@ -9,6 +9,7 @@ export {
   type TensorDistance,
 } from './metric-loss.js';
 export type { NegativeMining, PositiveMining } from './mining.js';
+export type { PairMasks } from './pair-masks.js';
 export {
   MULTI_SIMILARITY_LOSS_TYPE,
   MultiSimilarityLoss,
@@ -20,4 +21,10 @@ export {
   SoftNearestNeighborLoss,
   type SoftNearestNeighborLossOptions,
 } from './soft-nearest-neighbor-loss.js';
-export { MinedTripletLoss, TRIPLET_LOSS_TYPE, TripletLoss, type TripletLossOptions } from './triplet-loss.js';
+export {
+  MinedTripletLoss,
+  TRIPLET_LOSS_TYPE,
+  TripletLoss,
+  type TripletLossOptions,
+  type TripletSettings,
+} from './triplet-loss.js';

@@ -29,6 +29,7 @@ export interface MetricLossOptions {
 
 /** npm package named in the configs of this package's losses. */
 export const LOSSES_PACKAGE = '@simkit/losses';
+/** Config `version` written by this package's losses. */
 export const LOSS_CONFIG_VERSION = 1;
 
 /**
@@ -85,6 +86,7 @@ export abstract class MetricLoss implements Configurable {
     };
   }
 
+  /** The loss's name, distance and settings, to rebuild it with its class's `fromConfig`. */
   abstract toConfig(): ComponentConfig;
 
   /** The per-anchor loss [B] from the pairwise distances [B, B] and the pair masks. */

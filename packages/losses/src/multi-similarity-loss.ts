@@ -20,6 +20,7 @@ export interface MultiSimilarityLossOptions extends MetricLossOptions {
   readonly center?: number;
 }
 
+/** Config `type` of MultiSimilarityLoss. */
 export const MULTI_SIMILARITY_LOSS_TYPE = 'multi-similarity-loss';
 
 /**
@@ -45,6 +46,7 @@ export class MultiSimilarityLoss extends MetricLoss {
     this.center = finiteOption(options.center ?? 1, 'center', this.name);
   }
 
+  /** A MultiSimilarityLoss from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): MultiSimilarityLoss {
     return new MultiSimilarityLoss(lossSettings(config, MULTI_SIMILARITY_LOSS_TYPE));
   }

@@ -5,8 +5,10 @@ import { negativeDistances, positiveDistances, tripletTerm } from './mining.js';
 import type { PairMasks } from './pair-masks.js';
 import { MinedTripletLoss, type TripletLossOptions } from './triplet-loss.js';
 
+/** Options of PNLoss: the same as TripletLoss. */
 export type PNLossOptions = TripletLossOptions;
 
+/** Config `type` of PNLoss. */
 export const PN_LOSS_TYPE = 'pn-loss';
 
 /**
@@ -20,6 +22,7 @@ export class PNLoss extends MinedTripletLoss {
     super('pn_loss', PN_LOSS_TYPE, options);
   }
 
+  /** A PNLoss from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): PNLoss {
     return new PNLoss(lossSettings(config, PN_LOSS_TYPE));
   }

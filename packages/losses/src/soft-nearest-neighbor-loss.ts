@@ -10,6 +10,7 @@ export interface SoftNearestNeighborLossOptions extends MetricLossOptions {
   readonly temperature?: number;
 }
 
+/** Config `type` of SoftNearestNeighborLoss. */
 export const SOFT_NEAREST_NEIGHBOR_LOSS_TYPE = 'soft-nearest-neighbor-loss';
 
 /** Added to the same-class share before the log, as TF Similarity does. */
@@ -29,6 +30,7 @@ export class SoftNearestNeighborLoss extends MetricLoss {
     this.temperature = positiveOption(options.temperature ?? 1, 'temperature', this.name);
   }
 
+  /** A SoftNearestNeighborLoss from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): SoftNearestNeighborLoss {
     return new SoftNearestNeighborLoss(lossSettings(config, SOFT_NEAREST_NEIGHBOR_LOSS_TYPE));
   }

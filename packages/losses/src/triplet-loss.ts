@@ -30,6 +30,7 @@ export interface TripletLossOptions extends MetricLossOptions {
   readonly softMargin?: boolean;
 }
 
+/** Config `type` of TripletLoss. */
 export const TRIPLET_LOSS_TYPE = 'triplet-loss';
 
 /** Resolves `margin` / `softMargin` to a margin, or null for the soft margin. */
@@ -105,6 +106,7 @@ export class TripletLoss extends MinedTripletLoss {
     super('triplet_loss', TRIPLET_LOSS_TYPE, options);
   }
 
+  /** A TripletLoss from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): TripletLoss {
     return new TripletLoss(lossSettings(config, TRIPLET_LOSS_TYPE));
   }

@@ -1,4 +1,5 @@
-import { type OpenedSave, SimkitError, fileError, invalidArgument, nodeFiles, openSave, writeSave } from '@simkit/core';
+import { type OpenedSave, SimkitError, fileError, invalidArgument, openSave, writeSave } from '@simkit/core';
+import { nodeFiles } from '@simkit/core/node';
 import { io } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 

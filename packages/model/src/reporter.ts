@@ -10,5 +10,6 @@ export type SummaryRow = Readonly<Record<string, string | number | boolean | nul
 export interface Reporter {
   readonly logger: Logger;
   readonly onProgress: ProgressHandler;
+  /** Shows a summary table under `title`, one row per object. */
   table(title: string, rows: readonly SummaryRow[]): void;
 }

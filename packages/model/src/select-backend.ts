@@ -1,10 +1,12 @@
 import { type Logger, SimkitError, describe, silentLogger } from '@simkit/core';
-import { getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
+import { findBackendFactory, getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
 import { registerWasmConvGradients } from './wasm-conv-gradients.js';
+import { wasmDistDir } from './wasm-dist-dir.js';
 
 /** The TensorFlow.js backends simkit knows how to start, fastest first. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
+/** The order `selectBackend` tries the tfjs backends in: native TensorFlow, then wasm, then cpu. */
 export const BACKEND_ORDER: readonly BackendName[] = Object.freeze(['tensorflow', 'wasm', 'cpu']);
 
 /** The npm package that provides each backend. */
@@ -14,6 +16,7 @@ export const BACKEND_PACKAGES: Readonly<Record<BackendName, string>> = Object.fr
   cpu: '@tensorflow/tfjs-backend-cpu',
 });
 
+/** Options of `selectBackend`. */
 export interface SelectBackendOptions {
   /** Backend to try first; the others follow in the order tensorflow → wasm → cpu. */
   prefer?: BackendName;
@@ -29,36 +32,25 @@ export interface SelectBackendOptions {
   importer?: (backend: BackendName) => Promise<unknown>;
 }
 
-function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
-}
-
+/**
+ * Imports the backend's package by a variable name, so that bundlers never pull in these
+ * optional peers. In a browser bundle the import cannot resolve a bare name: there the app
+ * imports the backend itself (`import '@tensorflow/tfjs-backend-wasm'`), which registers it,
+ * and that registration is used.
+ */
 async function defaultImporter(backend: BackendName): Promise<unknown> {
-  switch (backend) {
-    case 'tensorflow': {
-      // A variable specifier keeps bundlers and tsc from requiring this optional package.
-      const name = BACKEND_PACKAGES.tensorflow;
-      return import(name);
-    }
-    case 'wasm':
-      return import('@tensorflow/tfjs-backend-wasm');
-    case 'cpu':
-      return import('@tensorflow/tfjs-backend-cpu');
+  const name = BACKEND_PACKAGES[backend];
+  try {
+    return await import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+  } catch (error) {
+    if (findBackendFactory(backend) !== null) return undefined;
+    throw error;
   }
 }
 
-async function wasmDistDir(): Promise<string | undefined> {
-  if (!isNode()) return undefined;
-  const { createRequire } = await import('node:module');
-  const { dirname } = await import('node:path');
-  const main = createRequire(import.meta.url).resolve(BACKEND_PACKAGES.wasm);
-  return `${dirname(main)}/`;
-}
-
 async function configureWasm(module: unknown, wasmPaths: string | undefined): Promise<void> {
-  const setWasmPaths = (module as { setWasmPaths?: (prefix: string) => void }).setWasmPaths;
-  const prefix = wasmPaths ?? (await wasmDistDir());
+  const setWasmPaths = (module as { setWasmPaths?: (prefix: string) => void } | undefined)?.setWasmPaths;
+  const prefix = wasmPaths ?? (await wasmDistDir(BACKEND_PACKAGES.wasm));
   if (prefix !== undefined && typeof setWasmPaths === 'function') setWasmPaths(prefix);
 }
 

@@ -14,7 +14,6 @@ import {
   invalidArgument,
   noProgress,
   silentLogger,
-  nodeFiles,
   type OpenedSave,
   SAVE_MANIFEST,
   errnoCode,
@@ -23,7 +22,9 @@ import {
   openSave,
   writeSave,
 } from '@simkit/core';
+import { nodeFiles } from '@simkit/core/node';
 import { Indexer, type Lookup, type MatchOptions } from '@simkit/indexer';
+import { registerSimkitLayers } from '@simkit/layers';
 import type { Tensor, io } from '@tensorflow/tfjs-core';
 import { type LayersModel, type ModelCompileArgs, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { consoleReporter } from './console-reporter.js';
@@ -52,11 +53,15 @@ import type {
 
 /** The calibration result and retrieval metric types of the Indexer this façade wraps. */
 export type CalibrationResult = Awaited<ReturnType<Indexer['calibrate']>>;
+/** The retrieval metrics `evaluateRetrieval` takes, e.g. `[new RecallAtK({ k: 5 })]`. */
 export type RetrievalMetrics = Parameters<Indexer['evaluateRetrieval']>[2];
+/** Options of `evaluateClassification`, as the Indexer's. */
 export type EvaluateClassificationOptions = NonNullable<Parameters<Indexer['evaluateClassification']>[2]>;
+/** What `toDataFrame` returns: the Indexer's typed columns. */
 export type IndexDataFrame = Awaited<ReturnType<Indexer['toDataFrame']>>;
 /** Labels: integers (or null for none), or a rank-1 tf.Tensor of them. */
 export type LabelsLike = LabelsInput | Tensor;
+/** Query labels: integers, or a rank-1 tf.Tensor of them. */
 export type QueryLabels = ArrayLike<number> | Tensor;
 
 const DEFAULT_BATCH_SIZE = 256;
@@ -340,7 +345,11 @@ export class SimilarityModel {
     }
     const labels = await this.queryLabels(y);
     const embeddings = await this.embedInput(x, false, (rows) => this.checkQueryLabelCount(labels, rows));
-    const result = await indexer.calibrate(embeddings, labels, calibrateOptions);
+    // The façade's default is `f1` (key `f1`); the Indexer's own default is `f1_score`.
+    const result = await indexer.calibrate(embeddings, labels, {
+      ...calibrateOptions,
+      calibrationMetric: calibrateOptions.calibrationMetric ?? 'f1',
+    });
     if (this.reporter) {
       const round = (v: unknown) => (typeof v === 'number' ? Number(v.toFixed(rounding)) : (v as string));
       this.reporter.table(
@@ -508,8 +517,8 @@ export class SimilarityModel {
    * Loads what `save(dir)` wrote: the model, and the index with its calibration when the
    * save holds one. The save's manifest is checked, and every file is read once and verified
    * against its checksum before it is used; a damaged save is CORRUPT_INDEX, an OS failure
-   * IO_ERROR. Custom layers must be registered (importing @simkit/layers does that), else
-   * MISSING_COMPONENT. With `modelSource` the model comes from there (and `dir` is not read
+   * IO_ERROR. simkit's layers are registered for you; a custom layer of your own must be
+   * registered with `tf.serialization.registerClass` first, else MISSING_COMPONENT. With `modelSource` the model comes from there (and `dir` is not read
    * at all when `loadIndex` is false).
    */
   static async load(dir: string, registry?: Registry, options: LoadOptions = {}): Promise<SimilarityModel> {
@@ -548,7 +557,7 @@ export class SimilarityModel {
     // The model save's manifest lists the index's own manifest with its checksum: reading it
     // here proves the index is the one saved with this model, not one swapped in.
     await opened.read(INDEX_MANIFEST, { maxBytes: MAX_MANIFEST_BYTES });
-    const indexer = await Indexer.load(opened.path(INDEX_DIR), registry);
+    const indexer = await Indexer.load(opened.path(INDEX_DIR), registry, { logger: this.logger });
     try {
       const head = indexer.embeddingOutput ?? 0;
       if (head >= this.numOutputs) {
@@ -687,6 +696,7 @@ const UNKNOWN_CLASS = /Unknown (layer|activation|constraint|initializer|regulari
 
 /** Rebuilds a LayersModel with tfjs; its failures become SimkitErrors that say what to do. */
 async function loadModel(source: string | io.IOHandler, where: string): Promise<LayersModel> {
+  registerSimkitLayers();
   try {
     return await loadLayersModel(source);
   } catch (cause) {
@@ -697,7 +707,7 @@ async function loadModel(source: string | io.IOHandler, where: string): Promise<
     if (unknown !== null) {
       throw new SimkitError(
         'MISSING_COMPONENT',
-        `The model in ${where} uses the ${unknown[1]} '${unknown[2]}', which is not registered in this process. Import the package that registers it before loading (for simkit's layers: import '@simkit/layers'), or register the class with tf.serialization.registerClass.`,
+        `The model in ${where} uses the ${unknown[1]} '${unknown[2]}', which is not registered in this process (simkit's own layers always are). Register your class before loading: tf.serialization.registerClass(${unknown[2]}), with the same class name it had when the model was saved.`,
         { cause, details: { className: unknown[2] } },
       );
     }

@@ -24,11 +24,13 @@ export interface TrainingBatch {
  */
 export interface BatchSource {
   readonly stepsPerEpoch: number;
+  /** Batch `index` (0-based) of epoch `epoch`. */
   getBatch(index: number, epoch: number): TrainingBatch;
 }
 
 /** A metric-learning loss, e.g. `MultiSimilarityLoss` of @simkit/losses: the mean loss of a batch. */
 export interface BatchLoss {
+  /** The mean loss of the batch: one label per row of `embeddings`. */
   call(labels: ArrayLike<number>, embeddings: Tensor2D): Scalar;
 }
 
@@ -45,6 +47,7 @@ export interface TrainProgressEvent extends ProgressEvent {
   readonly total: number;
 }
 
+/** Options of `trainSimilarityModel`: only `loss` is required. */
 export interface TrainOptions {
   /** The loss to minimise; its `call(labels, embeddings)` must return a scalar tensor. */
   loss: BatchLoss;

@@ -124,7 +124,7 @@ describe('loading', () => {
     });
   });
 
-  it('a layer class that is not registered is MISSING_COMPONENT, naming it and what to import', async () => {
+  it('a layer class that is not registered is MISSING_COMPONENT, naming it and how to register it', async () => {
     await withTempDir(async (root) => {
       const good = join(root, 'good');
       await (await buildState(api, 'A')).save(good);
@@ -138,7 +138,7 @@ describe('loading', () => {
       });
       const err = await expectCode(() => SimilarityModel.load(crafted), 'MISSING_COMPONENT');
       expect(err.message).toContain("'UnregisteredDense'");
-      expect(err.message).toContain("import '@simkit/layers'");
+      expect(err.message).toContain('tf.serialization.registerClass(UnregisteredDense)');
     });
   });
 

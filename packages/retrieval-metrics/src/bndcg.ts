@@ -46,6 +46,7 @@ export class BNDCG extends RetrievalMetricBase {
     return out;
   }
 
+  /** A BNDCG from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): BNDCG {
     return new BNDCG(optionsFromConfig(config, BNDCG.type));
   }

@@ -34,6 +34,7 @@ export class MapAtK extends PrecisionAtK {
     }
   }
 
+  /** A MapAtK from the config its `toConfig` wrote. */
   static override fromConfig(config: ComponentConfig): MapAtK {
     return new MapAtK(precisionOptionsFromConfig(config, MapAtK.type));
   }

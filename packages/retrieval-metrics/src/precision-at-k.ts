@@ -10,6 +10,7 @@ import {
 /** Label → number of relevant items in the index, as a Map or a plain object keyed by label. */
 export type RelevantCounts = ReadonlyMap<number, number> | Readonly<Record<number, number>>;
 
+/** Options of PrecisionAtK and MapAtK. */
 export interface PrecisionAtKOptions extends RetrievalMetricOptions {
   /** Relevant items per label; default k for every label. A label missing here scores 0. */
   readonly r?: RelevantCounts;
@@ -98,6 +99,7 @@ export class PrecisionAtK extends RetrievalMetricBase {
     return { ...base, config: { ...base.config, r: relevantToRecord(this.r), clip_at_r: this.clipAtR } };
   }
 
+  /** A PrecisionAtK from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): PrecisionAtK {
     return new PrecisionAtK(precisionOptionsFromConfig(config, PrecisionAtK.type));
   }

@@ -31,6 +31,7 @@ export class RecallAtK extends RetrievalMetricBase {
     return out;
   }
 
+  /** A RecallAtK from the config its `toConfig` wrote. */
   static fromConfig(config: ComponentConfig): RecallAtK {
     return new RecallAtK(optionsFromConfig(config, RecallAtK.type));
   }

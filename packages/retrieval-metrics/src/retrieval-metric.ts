@@ -34,9 +34,11 @@ export interface RetrievalMetric extends Configurable {
   readonly distanceThreshold: number;
   readonly average: Average;
   readonly dropClosestLookup: boolean;
+  /** The metric over all queries: per-query values averaged as `average` says. */
   compute(input: RetrievalMetricInput): number;
 }
 
+/** Options shared by every retrieval metric. */
 export interface RetrievalMetricOptions {
   /** Number of lookups the metric looks at (default 5). */
   readonly k?: number;
@@ -60,6 +62,7 @@ export interface RetrievalMetricConfig extends Record<string, unknown> {
   readonly drop_closest_lookup: boolean;
 }
 
+/** Config `version` written by this package's metrics. */
 export const RETRIEVAL_METRIC_CONFIG_VERSION = 1;
 
 /** Shared options, naming, input checks and averaging of the retrieval metrics. */
@@ -179,6 +182,7 @@ export abstract class RetrievalMetricBase implements RetrievalMetric {
     return n;
   }
 
+  /** The shared options in their saved (snake_case) form. */
   protected baseConfig(): RetrievalMetricConfig {
     return {
       name: this.baseName,

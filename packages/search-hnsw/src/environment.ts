@@ -1,3 +1,5 @@
+import { loadFakeIndexedDB } from './fake-indexeddb.js';
+
 /**
  * What hnswlib-wasm needs from its host, provided in Node.js where it is missing.
  * hnswlib-wasm is built for browsers: its loader refuses to start unless `window` exists,
@@ -17,8 +19,8 @@ export function isNode(): boolean {
 export async function ensureIndexedDB(): Promise<void> {
   const g = globalThis as { indexedDB?: unknown };
   if (g.indexedDB !== undefined) return;
-  const fake = await import('fake-indexeddb');
-  if (g.indexedDB === undefined) g.indexedDB = fake.indexedDB;
+  const fake = await loadFakeIndexedDB();
+  if (g.indexedDB === undefined) g.indexedDB = fake;
 }
 
 /**

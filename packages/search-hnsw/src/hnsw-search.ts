@@ -33,6 +33,7 @@ import { GRAPH_FILE, type HnswManifest, makeManifest } from './manifest.js';
 import { readSaveDirectory, writeSaveDirectory } from './save-directory.js';
 import { isOutOfMemory, wasmErrorMessage } from './wasm-error.js';
 
+/** Config `type` of HnswSearch, the registry key to load it with. */
 export const HNSW_SEARCH_TYPE = 'hnsw-search';
 const CONFIG_VERSION = 1;
 const PACKAGE = '@simkit/search-hnsw';

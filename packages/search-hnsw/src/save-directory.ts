@@ -1,4 +1,5 @@
-import { SimkitError, nodeFiles, openSave, writeSave } from '@simkit/core';
+import { SimkitError, openSave, writeSave } from '@simkit/core';
+import { nodeFiles } from '@simkit/core/node';
 import {
   GRAPH_FILE,
   type HnswManifest,

@@ -1,4 +1,5 @@
-import { SimkitError, nodeFiles, openSave, writeSave } from '@simkit/core';
+import { SimkitError, openSave, writeSave } from '@simkit/core';
+import { nodeFiles } from '@simkit/core/node';
 import { float32FromLittleEndian, int32FromLittleEndian, toLittleEndian } from './little-endian.js';
 
 /** The `kind` of a LinearSearch save in the core manifest. */

@@ -28,6 +28,7 @@ import { readIndexFiles, writeIndexFiles } from './index-files.js';
 import { TopKHeaps } from './top-k-heaps.js';
 import { TOMBSTONE, VectorSlots } from './vector-slots.js';
 
+/** Options of `new LinearSearch(...)`: only `distance` is required. */
 export interface LinearSearchOptions {
   /** A distance name (`'cosine'`, `'euclidean'`, `'l2'`, …) or a Distance instance. */
   readonly distance: string | Distance;

@@ -1,4 +1,5 @@
-import { fileError, ioError, nodeFiles, openSave, SimkitError, writeSave } from '@simkit/core';
+import { fileError, ioError, openSave, SimkitError, writeSave } from '@simkit/core';
+import { nodeFiles } from '@simkit/core/node';
 import { LEVELDB_FILE, LEVELDB_SCRATCH_FILES } from './leveldb-files.js';
 import { createTemporaryLocation, removeLocation } from './location.js';
 

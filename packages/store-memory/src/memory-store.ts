@@ -17,6 +17,7 @@ import {
 import { fromJsonText, toJsonTexts } from './json-data.js';
 import { type Compression, type StoreSnapshot, readStoreDirectory, writeStoreDirectory } from './store-directory.js';
 
+/** Options of `new MemoryStore(...)`. */
 export interface MemoryStoreOptions {
   /** Rows to allocate on the first add; storage doubles when full. Default 1024. */
   readonly initialCapacity?: number;
@@ -84,6 +85,7 @@ export class MemoryStore implements Store {
     this.compression = checkCompression(options.compression ?? 'none');
   }
 
+  /** An empty MemoryStore with the saved compression setting; `load` then reads the records. */
   static fromConfig(config: ComponentConfig): MemoryStore {
     expectConfig(config, TYPE, CONFIG_VERSION);
     return new MemoryStore({ compression: checkCompression(config.config.compression ?? 'none') });

@@ -1,4 +1,6 @@
-import { type NodeFiles, SimkitError, nodeFiles } from '@simkit/core';
+import { SimkitError } from '@simkit/core';
+import { type NodeFiles, nodeFiles } from '@simkit/core/node';
+import { importZlib } from './zlib-module.js';
 
 /** The Node.js modules that saving and loading need: core's file modules plus zlib. */
 export interface NodeIo extends NodeFiles {
@@ -12,7 +14,7 @@ let cached: Promise<NodeIo> | undefined;
  * of this package also runs in browsers; there, save/load fail with UNSUPPORTED.
  */
 export function nodeIo(): Promise<NodeIo> {
-  cached ??= Promise.all([nodeFiles(), import('node:zlib')]).then(
+  cached ??= Promise.all([nodeFiles(), importZlib()]).then(
     ([files, zlib]) => ({ ...files, zlib }),
     (cause: unknown) => {
       cached = undefined;

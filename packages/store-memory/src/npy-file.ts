@@ -2,6 +2,7 @@ import { SimkitError, describe, errnoCode, fileError, invalidArgument, readRegul
 import { type NpyArray, type NpyInput, checkNpyInput, decodeNpy, npyDataBytes, npyHeader } from './npy-codec.js';
 import { gunzip, gzip, isGzip, nodeIo, writeFileParts } from './node-io.js';
 
+/** Options of `writeNpy`. */
 export interface WriteNpyOptions {
   /** Gzip the file (as `np.load(gzip.open(path))` reads it). Defaults to true when the path ends in `.gz`. */
   readonly gzip?: boolean;
@@ -30,6 +31,7 @@ export async function writeNpy(path: string, array: NpyInput, options: WriteNpyO
   }
 }
 
+/** Options of `readNpy`. */
 export interface ReadNpyOptions {
   /** Largest array, in bytes once decompressed, that the file may hold. Default 1 GiB. */
   readonly maxBytes?: number;

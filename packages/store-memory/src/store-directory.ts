@@ -2,6 +2,7 @@ import { SimkitError, openSave, writeSave } from '@simkit/core';
 import { type NpyArray, type NpyDtype, decodeNpy, npyDataBytes, npyHeader } from './npy-codec.js';
 import { InflateError, MAX_INFLATE_RATIO, gunzipExactly, gzip, nodeIo, writeFileParts } from './node-io.js';
 
+/** How a MemoryStore save writes its files: plain, or gzipped. */
 export type Compression = 'none' | 'gzip';
 
 /** Everything a saved store holds: the live records in id order, plus the next id to assign. */

@@ -1,0 +1,411 @@
+#!/usr/bin/env node
+// The consumer check: what a user gets from npm, tried the way a user tries it.
+//
+// 1. Packs every publishable package (pnpm pack, so workspace ranges become versions).
+// 2. For each README with ```ts examples, makes a fresh npm project (no workspace), installs
+//    exactly what the README's `npm install` line names (@simkit/* from the tarballs, the rest
+//    from the registry), and for every ```ts block:
+//      - type-checks it with skipLibCheck: false under NodeNext (as ESM and, wrapped, as CJS)
+//        and under bundler resolution;
+//      - runs it with node as ESM, and as CommonJS (imports become require() calls, the rest
+//        runs inside an async function);
+//      - a block that imports vitest or @simkit/core/testing is a test file: it runs with vitest.
+//    A block fenced ```ts browser runs in the browser check instead (scripts/browser-check.mjs);
+//    here it is only type-checked.
+// 3. Type-checks every package's main entry in a DOM-only project without @types/node (the
+//    packages whose main entry needs no tfjs), and resolves them under moduleResolution node10.
+//
+// Usage: node scripts/consumer-check.mjs [--keep] [--only <readme-dir>] [--jobs N]
+// Ends with "consumer check: N passed, N failed"; exit code 1 when anything failed.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const ts = createRequire(join(root, 'package.json'))('typescript');
+
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const jobs = args.includes('--jobs') ? Number(args[args.indexOf('--jobs') + 1]) : 2;
+
+/** The versions of the consumer's own tools: the ones this repository builds with. */
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const TOOLS = {
+  typescript: rootPkg.devDependencies.typescript,
+  '@types/node': rootPkg.devDependencies['@types/node'],
+  vitest: rootPkg.devDependencies.vitest,
+};
+/** Main entries that need tfjs (their peers) are left out of the DOM-only check. */
+const NEEDS_TFJS = new Set(['@simkit/layers', '@simkit/losses', '@simkit/model']);
+const RUN_TIMEOUT_MS = 180_000;
+
+const results = [];
+const record = (readme, what, ok, detail = '') => {
+  results.push({ readme, what, ok, detail });
+  const mark = ok ? 'ok  ' : 'FAIL';
+  console.log(`${mark} ${readme}: ${what}${ok || !detail ? '' : `\n${indent(detail)}`}`);
+};
+const indent = (s) =>
+  s
+    .trim()
+    .split('\n')
+    .slice(-40)
+    .map((l) => `       ${l}`)
+    .join('\n');
+
+function run(cmd, argv, cwd, { timeout = RUN_TIMEOUT_MS, env = {} } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    const timer = setTimeout(() => {
+      out += `\n(killed after ${timeout / 1000} s)`;
+      child.kill('SIGKILL');
+    }, timeout);
+    const started = Date.now();
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (process.env.CONSUMER_CHECK_TIMES) console.log(`  (${cmd.split('/').pop()} ${argv[0]}: ${Date.now() - started} ms)`);
+      resolve({ code, out });
+    });
+  });
+}
+
+async function pool(items, n, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+rmSync(join(root, 'consumer-check-results.json'), { force: true });
+
+/**
+ * What every tarball must hold: the licence, the changelog, the README, the built entry with
+ * its types, and the sources that its source maps point to.
+ */
+async function checkTarball(where, file) {
+  const unpacked = mkdtempSync(join(work, 'unpacked-'));
+  const { code, out } = await run('tar', ['xzf', file, '-C', unpacked], work);
+  if (code !== 0) {
+    record(where, 'tarball unpacks', false, out);
+    return;
+  }
+  const base = join(unpacked, 'package');
+  const required = ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts'];
+  const absent = required.filter((f) => !existsSync(join(base, f)));
+  record(where, `tarball has ${required.join(', ')}`, absent.length === 0, `missing: ${absent.join(', ')}`);
+  const unresolved = [];
+  const maps = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? maps(join(dir, e.name)) : e.name.endsWith('.map') ? [join(dir, e.name)] : [],
+    );
+  for (const map of maps(join(base, 'dist'))) {
+    for (const source of JSON.parse(readFileSync(map, 'utf8')).sources ?? []) {
+      if (!existsSync(join(map, '..', source))) unresolved.push(`${relative(base, map)} → ${source}`);
+    }
+  }
+  record(where, 'every source map resolves inside the tarball', unresolved.length === 0, unresolved.slice(0, 10).join('\n'));
+}
+
+// ---- 1. pack ---------------------------------------------------------------------------------
+const work = mkdtempSync(join(tmpdir(), 'simkit-consumer-'));
+const tarballDir = join(work, 'tarballs');
+mkdirSync(tarballDir);
+const tarballs = new Map(); // package name → absolute tarball path
+for (const dir of readdirSync(join(root, 'packages')).sort()) {
+  const pkgDir = join(root, 'packages', dir);
+  if (!existsSync(join(pkgDir, 'package.json'))) continue;
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  if (pkg.private) continue;
+  const { code, out } = await run('pnpm', ['pack', '--pack-destination', tarballDir], pkgDir);
+  const file = join(tarballDir, `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}.tgz`);
+  if (code !== 0 || !existsSync(file)) {
+    record(`packages/${dir}`, 'pnpm pack', false, out);
+    continue;
+  }
+  tarballs.set(pkg.name, file);
+  await checkTarball(`packages/${dir}`, file);
+}
+console.log(`packed ${tarballs.size} packages into ${tarballDir}`);
+/** npm overrides so that a @simkit dependency of a tarball also comes from a tarball. */
+const overrides = Object.fromEntries([...tarballs].map(([name, file]) => [name, `file:${file}`]));
+
+// ---- 2. README examples ----------------------------------------------------------------------
+/** Fenced blocks of a markdown file: { info, code, line }. */
+function fencedBlocks(markdown) {
+  const blocks = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*(.*)$/.exec(lines[i]);
+    if (!open) continue;
+    const body = [];
+    let j = i + 1;
+    while (j < lines.length && !/^```\s*$/.test(lines[j])) body.push(lines[j++]);
+    blocks.push({ lang: open[1], flags: open[2].split(/\s+/).filter(Boolean), code: body.join('\n'), line: i + 1 });
+    i = j;
+  }
+  return blocks;
+}
+
+/** Package names on the README's `npm install` lines. */
+function installLine(blocks) {
+  const names = [];
+  for (const b of blocks) {
+    if (!['sh', 'bash', 'shell', 'console'].includes(b.lang)) continue;
+    for (const line of b.code.split('\n')) {
+      const m = /^\s*\$?\s*(?:npm (?:install|i)|pnpm add|yarn add)\s+(.+?)\s*(?:#.*)?$/.exec(line);
+      if (!m) continue;
+      for (const word of m[1].split(/\s+/)) if (!word.startsWith('-')) names.push(word);
+    }
+  }
+  return names;
+}
+
+const packageOf = (spec) => {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+};
+
+/** Bare module specifiers a block imports (static and dynamic), without node built-ins. */
+function importsOf(code) {
+  const found = new Set();
+  const re = /(?:from\s+|import\s*\(\s*|import\s+|require\s*\(\s*)['"]([^'"]+)['"]/g;
+  for (let m = re.exec(code); m; m = re.exec(code)) {
+    const spec = m[1];
+    if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+    found.add(spec);
+  }
+  return [...found];
+}
+
+/** An example that imports vitest or the conformance suites is a test file. */
+const isTestFile = (code) => importsOf(code).some((s) => s === 'vitest' || s === '@simkit/core/testing');
+
+/**
+ * The CommonJS form of an example: its import declarations stay at the top (TypeScript turns
+ * them into require calls) and the rest runs inside an async function, since CommonJS has no
+ * top-level await.
+ */
+function asCommonJs(code) {
+  const sf = ts.createSourceFile('x.ts', code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const head = [];
+  const body = [];
+  for (const st of sf.statements) {
+    const text = code.slice(st.getFullStart(), st.getEnd());
+    (ts.isImportDeclaration(st) ? head : body).push(text);
+  }
+  return `${head.join('')}\n(async () => {${body.join('')}\n})().catch((error) => {\n  console.error(error);\n  process.exitCode = 1;\n});\n`;
+}
+
+function transpile(code, module) {
+  return ts.transpileModule(code, {
+    compilerOptions: { module, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false, esModuleInterop: true },
+    reportDiagnostics: false,
+  }).outputText;
+}
+
+/**
+ * tsc's errors, split into ours and those located inside tfjs' own declaration files: tfjs 4.22's
+ * .d.ts do not pass skipLibCheck: false (a global `Long` type, LayersModel vs InferenceModel),
+ * which no package of ours can fix. Everything else (our .d.ts, the example) must be clean.
+ */
+function splitDiagnostics(out) {
+  const ours = [];
+  let upstream = 0;
+  let inUpstream = false;
+  for (const line of out.split('\n')) {
+    if (/^\S.*\(\d+,\d+\): error TS\d+/.test(line)) {
+      inUpstream = line.startsWith('node_modules/@tensorflow/');
+      if (inUpstream) upstream++;
+      else ours.push(line);
+    } else if (line.trim() !== '' && !inUpstream) {
+      ours.push(line);
+    }
+  }
+  return { ours, upstream };
+}
+
+const STRICT = {
+  strict: true,
+  skipLibCheck: false,
+  noEmit: true,
+  target: 'ES2022',
+  lib: ['ES2022', 'DOM'],
+  esModuleInterop: true,
+};
+
+async function checkReadme(readmePath) {
+  const rel = relative(root, readmePath);
+  const blocks = fencedBlocks(readFileSync(readmePath, 'utf8'));
+  const examples = blocks.filter((b) => b.lang === 'ts' || b.lang === 'typescript');
+  if (examples.length === 0) return;
+  const named = [...new Set(installLine(blocks))];
+  const imported = new Set(examples.flatMap((b) => importsOf(b.code)).map(packageOf));
+  // The monorepo README has no install line: it installs what its examples import.
+  const wanted = named.length > 0 ? named : rel === 'README.md' ? [...imported] : [];
+  if (wanted.length === 0) {
+    record(rel, 'has an `npm install …` line', false, 'a package README must say what to install');
+    return;
+  }
+  const wantedPackages = new Set(wanted.map((w) => packageOf(w.replace(/(.)@[^/]*$/, '$1'))));
+  const missing = [...imported].filter((p) => !wantedPackages.has(p) && p !== 'vitest');
+  record(
+    rel,
+    'install line names every package the examples import',
+    missing.length === 0,
+    `imported but not on the install line: ${missing.join(', ')}`,
+  );
+
+  const dir = join(work, rel.replace(/[\\/]/g, '__').replace(/\.md$/, ''));
+  mkdirSync(dir, { recursive: true });
+  const dependencies = {};
+  for (const w of wanted) {
+    const name = packageOf(w.replace(/(.)@[^/]*$/, '$1'));
+    if (tarballs.has(name)) dependencies[name] = `file:${tarballs.get(name)}`;
+    else dependencies[name] = w === name ? 'latest' : w.slice(name.length + 1);
+  }
+  // vitest only where an example is a test file: it is a large install.
+  const { vitest, ...tools } = TOOLS;
+  if (examples.some((b) => isTestFile(b.code))) tools.vitest = vitest;
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      { name: 'consumer', private: true, type: 'module', dependencies, devDependencies: tools, overrides },
+      null,
+      2,
+    ),
+  );
+  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir, {
+    timeout: 600_000,
+  });
+  const errorLines = install.out.split('\n').filter((l) => /\b(ERR!|error)\b/i.test(l));
+  record(rel, `npm install ${wanted.join(' ')}`, install.code === 0, install.out);
+  if (install.code !== 0) return;
+  record(rel, 'npm install prints no error lines', errorLines.length === 0, errorLines.join('\n'));
+
+  const names = [];
+  examples.forEach((block, i) => {
+    const base = `example-${i + 1}`;
+    const isTest = isTestFile(block.code);
+    const browser = block.flags.includes('browser');
+    names.push({ base, block, isTest, browser });
+    writeFileSync(join(dir, `${base}${isTest ? '.test' : ''}.ts`), `${block.code}\n`);
+    if (!isTest) writeFileSync(join(dir, `${base}-cjs.cts`), asCommonJs(block.code));
+  });
+
+  // Type checks: NodeNext (ESM files and the CJS forms) and bundler resolution.
+  const configs = {
+    nodenext: { module: 'NodeNext', moduleResolution: 'NodeNext' },
+    bundler: { module: 'ESNext', moduleResolution: 'Bundler' },
+  };
+  for (const [label, resolution] of Object.entries(configs)) {
+    const include = label === 'bundler' ? ['example-*.ts'] : ['example-*.ts', 'example-*.cts'];
+    const file = `tsconfig.${label}.json`;
+    writeFileSync(join(dir, file), JSON.stringify({ compilerOptions: { ...STRICT, ...resolution }, include }, null, 2));
+    const tsc = await run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', file], dir);
+    const { ours, upstream } = splitDiagnostics(tsc.out);
+    const note = upstream > 0 ? ` (${upstream} errors inside @tensorflow's own declarations set aside)` : '';
+    record(rel, `type-check (${label}, skipLibCheck: false)${note}`, tsc.code === 0 || ours.length === 0, ours.join('\n'));
+  }
+
+  for (const { base, block, isTest, browser } of names) {
+    const where = `example ${base.slice(8)} (line ${block.line})`;
+    if (browser) continue;
+    if (isTest) {
+      const vt = await run(join(dir, 'node_modules', '.bin', 'vitest'), ['run', `${base}.test.ts`], dir);
+      record(rel, `${where} passes under vitest`, vt.code === 0, vt.out);
+      continue;
+    }
+    writeFileSync(join(dir, `${base}.mjs`), transpile(block.code, ts.ModuleKind.ESNext));
+    const esm = await run(process.execPath, [`${base}.mjs`], dir);
+    record(rel, `${where} runs as ESM`, esm.code === 0, esm.out);
+    writeFileSync(join(dir, `${base}.cjs`), transpile(asCommonJs(block.code), ts.ModuleKind.CommonJS));
+    const cjs = await run(process.execPath, [`${base}.cjs`], dir);
+    record(rel, `${where} runs as CommonJS`, cjs.code === 0, cjs.out);
+  }
+}
+
+const readmes = [join(root, 'README.md')];
+for (const dir of readdirSync(join(root, 'packages')).sort()) {
+  const readme = join(root, 'packages', dir, 'README.md');
+  if (existsSync(readme)) readmes.push(readme);
+}
+const selected = only ? readmes.filter((r) => relative(root, r).startsWith(only)) : readmes;
+await pool(selected, jobs, checkReadme);
+
+// ---- 3. every main entry in a DOM-only project, and under node10 -------------------------------
+if (!only) {
+  const dir = join(work, 'dom-only');
+  mkdirSync(dir);
+  const browserSafe = [...tarballs.keys()].filter((n) => !NEEDS_TFJS.has(n));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'consumer-dom',
+        private: true,
+        type: 'module',
+        dependencies: Object.fromEntries(browserSafe.map((n) => [n, `file:${tarballs.get(n)}`])),
+        devDependencies: { typescript: TOOLS.typescript },
+        overrides,
+      },
+      null,
+      2,
+    ),
+  );
+  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir, {
+    timeout: 600_000,
+  });
+  record('dom-only project', 'npm install of every browser-safe package', install.code === 0, install.out);
+  if (install.code === 0) {
+    writeFileSync(
+      join(dir, 'entries.ts'),
+      browserSafe.map((n, i) => `import * as m${i} from '${n}';\nexport const e${i} = m${i};\n`).join(''),
+    );
+    const dom = {
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM'],
+      types: [],
+    };
+    const variants = {
+      'DOM only, bundler': { ...dom, module: 'ESNext', moduleResolution: 'Bundler' },
+      'DOM only, NodeNext': { ...dom, module: 'NodeNext', moduleResolution: 'NodeNext' },
+      'node10 resolution': { ...dom, module: 'CommonJS', moduleResolution: 'Node10', verbatimModuleSyntax: false },
+    };
+    let i = 0;
+    for (const [label, options] of Object.entries(variants)) {
+      const file = `tsconfig.${i++}.json`;
+      writeFileSync(join(dir, file), JSON.stringify({ compilerOptions: options, files: ['entries.ts'] }, null, 2));
+      const tsc = await run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', file], dir);
+      record('main entries', `type-check (${label}, skipLibCheck: false)`, tsc.code === 0, tsc.out);
+    }
+  }
+}
+
+const failed = results.filter((r) => !r.ok);
+if (keep || failed.length > 0) console.log(`\nconsumer projects kept in ${work}`);
+else rmSync(work, { recursive: true, force: true });
+if (failed.length > 0) {
+  console.log('\nfailed:');
+  for (const f of failed) console.log(`  ${f.readme}: ${f.what}`);
+}
+writeFileSync(
+  join(root, 'consumer-check-results.json'),
+  `${JSON.stringify({ passed: results.length - failed.length, failed: failed.length, failures: failed }, null, 2)}\n`,
+);
+console.log(`consumer check: ${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length > 0 ? 1 : 0);
