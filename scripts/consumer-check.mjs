@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
+const STARTED = Date.now();
 const root = join(import.meta.dirname, '..');
 const ts = createRequire(join(root, 'package.json'))('typescript');
 
@@ -140,6 +141,21 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
 console.log(`packed ${tarballs.size} packages into ${tarballDir}`);
 /** npm overrides so that a @simkit dependency of a tarball also comes from a tarball. */
 const overrides = Object.fromEntries([...tarballs].map(([name, file]) => [name, `file:${file}`]));
+
+// The consumer's TypeScript and @types/node, installed once in the folder that holds every
+// project: Node's resolution (and tsc's search for @types) walks up to it from each project.
+writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer-tools', private: true }));
+{
+  const specs = [`typescript@${TOOLS.typescript}`, `@types/node@${TOOLS['@types/node']}`];
+  const tools = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], work, {
+    timeout: 600_000,
+  });
+  if (tools.code !== 0) {
+    console.log(tools.out);
+    throw new Error('could not install TypeScript for the consumer check');
+  }
+}
+const TSC = join(work, 'node_modules', '.bin', 'tsc');
 
 // ---- 2. README examples ----------------------------------------------------------------------
 /** Fenced blocks of a markdown file: { info, code, line }. */
@@ -276,8 +292,9 @@ async function checkReadme(readmePath) {
     else dependencies[name] = w === name ? 'latest' : w.slice(name.length + 1);
   }
   // vitest only where an example is a test file: it is a large install.
-  const { vitest, ...tools } = TOOLS;
-  if (examples.some((b) => isTestFile(b.code))) tools.vitest = vitest;
+  // TypeScript and @types/node come from the shared folder above the projects; vitest, where an
+  // example is a test file, is installed in the project (it must resolve from the test file).
+  const tools = examples.some((b) => isTestFile(b.code)) ? { vitest: TOOLS.vitest } : {};
   writeFileSync(
     join(dir, 'package.json'),
     JSON.stringify(
@@ -286,7 +303,7 @@ async function checkReadme(readmePath) {
       2,
     ),
   );
-  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir, {
+  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir, {
     timeout: 600_000,
   });
   const errorLines = install.out.split('\n').filter((l) => /\b(ERR!|error)\b/i.test(l));
@@ -313,7 +330,7 @@ async function checkReadme(readmePath) {
     const include = label === 'bundler' ? ['example-*.ts'] : ['example-*.ts', 'example-*.cts'];
     const file = `tsconfig.${label}.json`;
     writeFileSync(join(dir, file), JSON.stringify({ compilerOptions: { ...STRICT, ...resolution }, include }, null, 2));
-    const tsc = await run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', file], dir);
+    const tsc = await run(TSC, ['-p', file], dir);
     const { ours, upstream } = splitDiagnostics(tsc.out);
     const note = upstream > 0 ? ` (${upstream} errors inside @tensorflow's own declarations set aside)` : '';
     record(rel, `type-check (${label}, skipLibCheck: false)${note}`, tsc.code === 0 || ours.length === 0, ours.join('\n'));
@@ -357,14 +374,13 @@ if (!only) {
         private: true,
         type: 'module',
         dependencies: Object.fromEntries(browserSafe.map((n) => [n, `file:${tarballs.get(n)}`])),
-        devDependencies: { typescript: TOOLS.typescript },
         overrides,
       },
       null,
       2,
     ),
   );
-  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], dir, {
+  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir, {
     timeout: 600_000,
   });
   record('dom-only project', 'npm install of every browser-safe package', install.code === 0, install.out);
@@ -390,7 +406,7 @@ if (!only) {
     for (const [label, options] of Object.entries(variants)) {
       const file = `tsconfig.${i++}.json`;
       writeFileSync(join(dir, file), JSON.stringify({ compilerOptions: options, files: ['entries.ts'] }, null, 2));
-      const tsc = await run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', file], dir);
+      const tsc = await run(TSC, ['-p', file], dir);
       record('main entries', `type-check (${label}, skipLibCheck: false)`, tsc.code === 0, tsc.out);
     }
   }
@@ -407,5 +423,6 @@ writeFileSync(
   join(root, 'consumer-check-results.json'),
   `${JSON.stringify({ passed: results.length - failed.length, failed: failed.length, failures: failed }, null, 2)}\n`,
 );
+console.log(`consumer check took ${Math.round((Date.now() - STARTED) / 1000)} s`);
 console.log(`consumer check: ${results.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length > 0 ? 1 : 0);

@@ -72,4 +72,6 @@ export interface Search extends Configurable {
    * UNSUPPORTED and leaves the instance as it was.
    */
   load(dir: string): Promise<void>;
+  /** Frees what the backend holds outside the JS heap (a wasm graph, a pool); optional. */
+  close?(): Promise<void>;
 }

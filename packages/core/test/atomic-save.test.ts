@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,17 @@ async function readSave(dir: string, kind = 'test'): Promise<Record<string, stri
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
   return Number(child.stdout.toString());
+}
+
+/** Kills a child process and waits until it has exited (and been reaped), so its pid is free. */
+function killAndWait(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    }
+  });
 }
 
 describe('writeSave', () => {
@@ -135,7 +146,7 @@ describe('writeSave', () => {
         await expectOneGeneration(dir);
         expect(await readdir(dir)).not.toContain(theirs);
       } finally {
-        sleeper.kill('SIGKILL');
+        await killAndWait(sleeper);
       }
     });
   });
@@ -148,7 +159,10 @@ describe('writeSave', () => {
       await mkdir(mount);
       expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,ro', 'tmpfs', mount]).status).toBe(0);
       try {
-        const e = await expectCode(() => writeSave(join(mount, 'x', 'y'), 'test', writeText({ 'a.txt': 'x' })), 'IO_ERROR');
+        const e = await expectCode(
+          () => writeSave(join(mount, 'x', 'y'), 'test', writeText({ 'a.txt': 'x' })),
+          'IO_ERROR',
+        );
         expect((e.details as { errno?: string }).errno).toBe('EROFS');
       } finally {
         spawnSync('umount', ['-l', mount]);
@@ -209,8 +223,9 @@ describe('writeSave', () => {
         expect(names).not.toContain(`.tmp-${dead}-0123456789abcdef.json`);
         expect(names).toContain(`gen-${sleeper.pid}-fedcba9876543210`);
       } finally {
-        sleeper.kill('SIGKILL');
+        await killAndWait(sleeper);
       }
+      // The process is gone now, so its generation is a leftover like any other.
       await writeSave(dir, 'test', writeText({ 'a.txt': 'three' }));
       await expectOneGeneration(dir);
     });
@@ -218,7 +233,10 @@ describe('writeSave', () => {
 
   it('reports an OS refusal as IO_ERROR with the cause attached', async () => {
     // /sys refuses new entries even for root (EPERM or EROFS, depending on the kernel).
-    const e = await expectCode(() => writeSave('/sys/simkit-save-test', 'test', writeText({ 'a.txt': 'x' })), 'IO_ERROR');
+    const e = await expectCode(
+      () => writeSave('/sys/simkit-save-test', 'test', writeText({ 'a.txt': 'x' })),
+      'IO_ERROR',
+    );
     expect(e.cause).toBeDefined();
     await withTempDir(async (dir) => {
       await writeSave(dir, 'test', writeText({ 'a.txt': 'kept' }));
@@ -271,9 +289,15 @@ describe('openSave', () => {
       const manifest = JSON.parse(original);
       const cases: Array<[string, string]> = [
         ['not JSON', original.slice(0, original.length >> 1)],
-        ['an edited size', JSON.stringify({ ...manifest, files: [{ ...manifest.files[0], bytes: 4 }, manifest.files[1]] })],
+        [
+          'an edited size',
+          JSON.stringify({ ...manifest, files: [{ ...manifest.files[0], bytes: 4 }, manifest.files[1]] }),
+        ],
         ['an edited id', JSON.stringify({ ...manifest, id: '0000000000000000' })],
-        ['a path leaving the save', JSON.stringify({ ...manifest, files: [{ ...manifest.files[0], path: '../a.txt' }] })],
+        [
+          'a path leaving the save',
+          JSON.stringify({ ...manifest, files: [{ ...manifest.files[0], path: '../a.txt' }] }),
+        ],
         ['no checksum', JSON.stringify({ ...manifest, checksum: undefined })],
         ['an array', '[]'],
       ];
@@ -288,7 +312,10 @@ describe('openSave', () => {
       await expectCode(() => openSave(dir, 'test'), 'CORRUPT_INDEX');
       const { checksum: _c, ...body } = { ...manifest, version: 99 };
       const { createHash } = await import('node:crypto');
-      await writeFile(file, JSON.stringify({ ...body, checksum: createHash('sha256').update(JSON.stringify(body)).digest('hex') }));
+      await writeFile(
+        file,
+        JSON.stringify({ ...body, checksum: createHash('sha256').update(JSON.stringify(body)).digest('hex') }),
+      );
       await expectCode(() => openSave(dir, 'test'), 'UNSUPPORTED');
       await writeFile(file, original);
       const e = await expectCode(() => openSave(dir, 'other'), 'CORRUPT_INDEX');

@@ -210,6 +210,13 @@ export class Indexer {
         );
       }
     }
+    // A store reopened with records next to a new, empty search would look up nothing, and its
+    // save could not be loaded again: refuse it here, before anything is written.
+    if (this.store.size() !== this.search.size()) {
+      throw invalidArgument(
+        `The store holds ${this.store.size()} records but the search ${this.search.size()} vectors; an index needs both to hold the same entries. To reopen a saved index use Indexer.load(dir); to start afresh pass an empty store (or reset it first).`,
+      );
+    }
   }
 
   /** Number of records in the index. */
@@ -358,9 +365,19 @@ export class Indexer {
     });
   }
 
-  /** Releases what the backends hold open (files, locks). The index is unusable afterwards. */
+  /**
+   * Waits for running operations, then closes the search and the store (those that have a
+   * `close`): an HnswSearch frees its wasm graph; a LevelStore releases its lock, and deletes
+   * its location when it is a temporary one (as after `load`). Do not use the index afterwards.
+   */
   async close(): Promise<void> {
-    await this.lock.runExclusive(() => this.store.close?.());
+    await this.lock.runExclusive(async () => {
+      try {
+        await this.search.close?.();
+      } finally {
+        await this.store.close?.();
+      }
+    });
   }
 
   /** Clears records, search structure, stats and calibration. */
