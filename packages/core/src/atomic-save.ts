@@ -149,7 +149,7 @@ async function commitSave(
     if (typeof previous === 'string' && previous !== generation) {
       await fs.rm(path.join(absolute, previous), { recursive: true, force: true }).catch(() => undefined);
     }
-    await removeLeftovers(files, absolute, generation);
+    await removeLeftovers(absolute, generation);
     return {
       id,
       kind,
@@ -353,7 +353,7 @@ async function syncDirectory(files: NodeFiles, dir: string): Promise<void> {
  * Removes, after a commit, the generations and temp files in `dir` that no save needs:
  * everything of ours except the committed generation and what live saves are writing.
  */
-async function removeLeftovers(files: NodeFiles, dir: string, keep: string): Promise<void> {
+async function removeLeftovers(dir: string, keep: string): Promise<void> {
   await cleanSaveDirectory(dir, keep).catch(() => undefined);
 }
 
