@@ -71,10 +71,8 @@ function run(cmd, argv, cwd, { timeout = RUN_TIMEOUT_MS, env = {} } = {}) {
       out += `\n(killed after ${timeout / 1000} s)`;
       child.kill('SIGKILL');
     }, timeout);
-    const started = Date.now();
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (process.env.CONSUMER_CHECK_TIMES) console.log(`  (${cmd.split('/').pop()} ${argv[0]}: ${Date.now() - started} ms)`);
       resolve({ code, out });
     });
   });
@@ -116,7 +114,12 @@ async function checkTarball(where, file) {
       if (!existsSync(join(map, '..', source))) unresolved.push(`${relative(base, map)} → ${source}`);
     }
   }
-  record(where, 'every source map resolves inside the tarball', unresolved.length === 0, unresolved.slice(0, 10).join('\n'));
+  record(
+    where,
+    'every source map resolves inside the tarball',
+    unresolved.length === 0,
+    unresolved.slice(0, 10).join('\n'),
+  );
 }
 
 // ---- 1. pack ---------------------------------------------------------------------------------
@@ -303,9 +306,14 @@ async function checkReadme(readmePath) {
       2,
     ),
   );
-  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir, {
-    timeout: 600_000,
-  });
+  const install = await run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+    dir,
+    {
+      timeout: 600_000,
+    },
+  );
   const errorLines = install.out.split('\n').filter((l) => /\b(ERR!|error)\b/i.test(l));
   record(rel, `npm install ${wanted.join(' ')}`, install.code === 0, install.out);
   if (install.code !== 0) return;
@@ -333,7 +341,12 @@ async function checkReadme(readmePath) {
     const tsc = await run(TSC, ['-p', file], dir);
     const { ours, upstream } = splitDiagnostics(tsc.out);
     const note = upstream > 0 ? ` (${upstream} errors inside @tensorflow's own declarations set aside)` : '';
-    record(rel, `type-check (${label}, skipLibCheck: false)${note}`, tsc.code === 0 || ours.length === 0, ours.join('\n'));
+    record(
+      rel,
+      `type-check (${label}, skipLibCheck: false)${note}`,
+      tsc.code === 0 || ours.length === 0,
+      ours.join('\n'),
+    );
   }
 
   for (const { base, block, isTest, browser } of names) {
@@ -380,9 +393,14 @@ if (!only) {
       2,
     ),
   );
-  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir, {
-    timeout: 600_000,
-  });
+  const install = await run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
+    dir,
+    {
+      timeout: 600_000,
+    },
+  );
   record('dom-only project', 'npm install of every browser-safe package', install.code === 0, install.out);
   if (install.code === 0) {
     writeFileSync(

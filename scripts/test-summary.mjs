@@ -38,7 +38,8 @@ if (existsSync(consumer)) {
 // A package whose tests did not run at all counts as one failure, so it cannot hide.
 failed += missing.length;
 if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
-if (skipped > 0) console.log(`${skipped} skipped (capabilities a backend does not have, reported by the conformance suites)`);
+if (skipped > 0)
+  console.log(`${skipped} skipped (capabilities a backend does not have, reported by the conformance suites)`);
 // The last line is exactly "N passed, N failed".
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -24,7 +24,8 @@ report(async () => {
   return {
     size: rows - 1,
     first: before.map((n) => Array.from(n.ids)),
-    sameAfterLoad: JSON.stringify(before.map((n) => Array.from(n.ids))) === JSON.stringify(after.map((n) => Array.from(n.ids))),
+    sameAfterLoad:
+      JSON.stringify(before.map((n) => Array.from(n.ids))) === JSON.stringify(after.map((n) => Array.from(n.ids))),
     selfFirst: before.every((n, i) => n.ids[0] === i),
   };
 });

@@ -10,7 +10,11 @@ export function report(check: () => Promise<unknown>): void {
     (result) => publish({ ok: true, result }),
     (error: unknown) => {
       const e = error as { stack?: string; code?: unknown };
-      publish({ ok: false, error: String(e?.stack ?? error), ...(typeof e?.code === 'string' ? { code: e.code } : {}) });
+      publish({
+        ok: false,
+        error: String(e?.stack ?? error),
+        ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+      });
     },
   );
 }

@@ -10,7 +10,11 @@ report(async () => {
   const store = await LevelStore.open(DB);
   try {
     if (phase === 'write') {
-      const ids = await store.add(batch(Float32Array.from([0.1, 0.2, 0.3, 0.4]), 2), [7, null], [{ file: 'a.png' }, null]);
+      const ids = await store.add(
+        batch(Float32Array.from([0.1, 0.2, 0.3, 0.4]), 2),
+        [7, null],
+        [{ file: 'a.png' }, null],
+      );
       check(ids.length === 2, `add returned ${ids.length} ids`);
     }
     const records = [];

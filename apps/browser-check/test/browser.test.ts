@@ -44,8 +44,12 @@ function browserExamples(): { name: string; code: string }[] {
   for (const pkg of readdirSync(packages).sort()) {
     const readme = join(packages, pkg, 'README.md');
     if (!existsSync(readme)) continue;
-    const blocks = readFileSync(readme, 'utf8').split(/^```ts browser\s*$/m).slice(1);
-    blocks.forEach((rest, i) => found.push({ name: `${pkg}-readme-${i + 1}`, code: rest.split(/^```\s*$/m)[0] ?? '' }));
+    const blocks = readFileSync(readme, 'utf8')
+      .split(/^```ts browser\s*$/m)
+      .slice(1);
+    for (const [i, rest] of blocks.entries()) {
+      found.push({ name: `${pkg}-readme-${i + 1}`, code: rest.split(/^```\s*$/m)[0] ?? '' });
+    }
   }
   return found;
 }
@@ -151,7 +155,8 @@ async function saveFixtureModel(): Promise<void> {
   await new SimilarityModel(net).save(dir);
   const gen = await generationDir(dir);
   await mkdir(join(root, 'model'));
-  for (const file of ['model.json', 'weights.bin']) await writeFile(join(root, 'model', file), await readFile(join(gen, file)));
+  for (const file of ['model.json', 'weights.bin'])
+    await writeFile(join(root, 'model', file), await readFile(join(gen, file)));
   await writeFile(join(root, 'model-fixture.json'), JSON.stringify(fixture));
 }
 
@@ -184,7 +189,9 @@ function resultOf(outcome: unknown): Record<string, unknown> {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set SIMKIT_CHROMIUM.`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set SIMKIT_CHROMIUM.`,
+    );
   }
   root = await mkdtemp(join(tmpdir(), 'simkit-browser-check-'));
   await selectBackend({ prefer: 'cpu' });
@@ -206,7 +213,9 @@ beforeAll(async () => {
     ],
   });
   await browser.newContext();
-  const report = Object.fromEntries([...sizes].map(([name, s]) => [name, { minified: s.minified, gzipped: s.gzipped }]));
+  const report = Object.fromEntries(
+    [...sizes].map(([name, s]) => [name, { minified: s.minified, gzipped: s.gzipped }]),
+  );
   await writeFile(join(appDir, 'bundle-sizes.json'), `${JSON.stringify(report, null, 2)}\n`);
 });
 
@@ -225,9 +234,18 @@ describe('browser bundles (esbuild, platform browser, no externals)', () => {
 
   it('no bundle carries fake-indexeddb, Node built-ins or tfjs where it is not used', () => {
     for (const [name, size] of sizes) {
-      expect(size.inputs.filter((i) => i.includes('node_modules/fake-indexeddb/')), name).toEqual([]);
-      expect(size.inputs.filter((i) => i.startsWith('node:')), name).toEqual([]);
-      expect(size.inputs.filter((i) => /node-builtins\.js|zlib-module\.js|wasm-dist-dir\.js/.test(i)), name).toEqual([]);
+      expect(
+        size.inputs.filter((i) => i.includes('node_modules/fake-indexeddb/')),
+        name,
+      ).toEqual([]);
+      expect(
+        size.inputs.filter((i) => i.startsWith('node:')),
+        name,
+      ).toEqual([]);
+      expect(
+        size.inputs.filter((i) => /node-builtins\.js|zlib-module\.js|wasm-dist-dir\.js/.test(i)),
+        name,
+      ).toEqual([]);
     }
     for (const name of ['indexer', 'hnsw', 'store-level'] as const) {
       expect(
