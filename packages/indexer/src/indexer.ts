@@ -108,6 +108,8 @@ export interface MatchOptions {
 export interface IndexerLoadOptions {
   /** Where the loaded index logs, as `IndexerOptions.logger`. Default silent. */
   logger?: Logger;
+  /** Where the loaded index reports progress, as `IndexerOptions.onProgress`. Default none. */
+  onProgress?: ProgressHandler;
 }
 
 /**
@@ -564,7 +566,10 @@ export class Indexer {
         `Indexer.load(dir, registry): registry must be an object of factories; got ${describe(registry)}.`,
       );
     }
-    const { logger } = checkOptions(options, 'Indexer.load options');
+    const { logger, onProgress } = checkOptions(options, 'Indexer.load options');
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      throw invalidArgument(`onProgress must be a function (event) => void; got ${describe(onProgress)}.`);
+    }
     if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.log !== 'function')) {
       throw invalidArgument(
         `logger must be an object with a log(level, message, fields) method; got ${describe(logger)}.`,
@@ -626,6 +631,7 @@ export class Indexer {
         statBufferSize,
         embeddingOutput,
         ...(logger !== undefined && { logger }),
+        ...(onProgress !== undefined && { onProgress }),
       });
       indexer.calibration = calibration;
       return indexer;

@@ -44,3 +44,25 @@ describe('a store and a search that do not hold the same entries', () => {
     expect(error.message).toContain('Indexer.load');
   });
 });
+
+describe('Indexer.load hooks', () => {
+  it('the loaded index reports progress through the onProgress it was given', async () => {
+    const { withTempDir } = await import('@simkit/core/testing');
+    await withTempDir(async (dir) => {
+      const index = new Indexer({ embeddingSize: 2, distance: 'euclidean' });
+      await index.batchAdd([[1, 0]], [0]);
+      await index.save(dir);
+      const events: unknown[] = [];
+      const loaded = await Indexer.load(dir, {}, { onProgress: (e) => events.push(e) });
+      await loaded.batchAdd(
+        [
+          [0, 1],
+          [1, 1],
+        ],
+        [1, 2],
+      );
+      expect(events).toContainEqual({ task: 'index', done: 2, total: 2 });
+      await expectCode(() => Indexer.load(dir, {}, { onProgress: 'yes' as never }), 'INVALID_ARGUMENT');
+    });
+  });
+});
