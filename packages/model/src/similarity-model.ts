@@ -557,7 +557,10 @@ export class SimilarityModel {
     // The model save's manifest lists the index's own manifest with its checksum: reading it
     // here proves the index is the one saved with this model, not one swapped in.
     await opened.read(INDEX_MANIFEST, { maxBytes: MAX_MANIFEST_BYTES });
-    const indexer = await Indexer.load(opened.path(INDEX_DIR), registry, { logger: this.logger });
+    const indexer = await Indexer.load(opened.path(INDEX_DIR), registry, {
+      logger: this.logger,
+      onProgress: this.onProgress,
+    });
     try {
       const head = indexer.embeddingOutput ?? 0;
       if (head >= this.numOutputs) {
