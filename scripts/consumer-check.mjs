@@ -149,7 +149,12 @@ const overrides = Object.fromEntries([...tarballs].map(([name, file]) => [name, 
 // project: Node's resolution (and tsc's search for @types) walks up to it from each project.
 writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer-tools', private: true }));
 {
-  const specs = [`typescript@${TOOLS.typescript}`, `@types/node@${TOOLS['@types/node']}`];
+  // The newest TypeScript too (aliased), for the main entries: users upgrade before we do.
+  const specs = [
+    `typescript@${TOOLS.typescript}`,
+    'typescript-latest@npm:typescript@latest',
+    `@types/node@${TOOLS['@types/node']}`,
+  ];
   const tools = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...specs], work, {
     timeout: 600_000,
   });
@@ -159,6 +164,10 @@ writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer-tools
   }
 }
 const TSC = join(work, 'node_modules', '.bin', 'tsc');
+const TSC_LATEST = join(work, 'node_modules', 'typescript-latest', 'bin', 'tsc');
+const latestVersion = JSON.parse(
+  readFileSync(join(work, 'node_modules', 'typescript-latest', 'package.json'), 'utf8'),
+).version;
 
 // ---- 2. README examples ----------------------------------------------------------------------
 /** Fenced blocks of a markdown file: { info, code, line }. */
@@ -426,6 +435,14 @@ if (!only) {
       writeFileSync(join(dir, file), JSON.stringify({ compilerOptions: options, files: ['entries.ts'] }, null, 2));
       const tsc = await run(TSC, ['-p', file], dir);
       record('main entries', `type-check (${label}, skipLibCheck: false)`, tsc.code === 0, tsc.out);
+      if (label === 'node10 resolution') continue; // the newest TypeScript no longer offers node10
+      const latest = await run(TSC_LATEST, ['-p', file], dir);
+      record(
+        'main entries',
+        `type-check with TypeScript ${latestVersion} (${label}, skipLibCheck: false)`,
+        latest.code === 0,
+        latest.out,
+      );
     }
   }
 }
