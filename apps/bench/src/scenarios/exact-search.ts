@@ -1,6 +1,11 @@
-import { batch, clusteredVectors, type Neighbors } from '@simkit/core';
+import { availableParallelism } from 'node:os';
+import { batch, clusteredVectors } from '@simkit/core';
+import { normalizeRows } from '@simkit/distances';
 import { LinearSearch } from '@simkit/search-linear';
 import { type Scenario, median, printTable, writeResults } from '../harness.js';
+import type { ExactPeer, KnnRows } from '../peers/exact-peer.js';
+import { type Tf, TfjsWasmExact, loadTfjsWasm } from '../peers/tfjs-wasm-exact.js';
+import { type Usearch, UsearchExact, loadUsearch } from '../peers/usearch-exact.js';
 
 const DIM = 128;
 const QUERIES = 1_000;
@@ -9,6 +14,12 @@ const CLUSTERS = 100;
 const SEED = 7;
 const REPEAT = 3;
 const WARMUP_QUERIES = 100;
+/** Queries per matMul + topk: 256 × 100k float32 scores is 102 MB of wasm heap per block. */
+const TFJS_QUERY_BLOCK = 256;
+/** Queries per exactSearch call: small blocks keep usearch's queries × n distance matrix in cache. */
+const USEARCH_QUERY_BLOCK = 16;
+/** Tolerance of the tie rule in recall, relative to the k-th exact distance. */
+const TIE_TOLERANCE = 1e-6;
 
 interface Measured {
   medianMs: number;
@@ -19,7 +30,7 @@ interface Measured {
 
 /**
  * Times the contenders in alternation (a, b, a, b, …) after one warm-up each, so that
- * changes in machine load hit both alike; returns wall and CPU medians per contender.
+ * changes in machine load hit all alike; returns wall and CPU medians per contender.
  */
 async function interleaved(
   contenders: ReadonlyArray<{ warmup: () => unknown; run: () => unknown }>,
@@ -41,24 +52,29 @@ async function interleaved(
   return contenders.map((_, i) => ({ medianMs: median(wall[i]!), runsMs: wall[i]!, medianCpuMs: median(cpu[i]!) }));
 }
 
+function squaredDistance(data: Float32Array, i: number, queries: Float32Array, q: number): number {
+  const o = i * DIM;
+  const qo = q * DIM;
+  let s = 0;
+  for (let t = 0; t < DIM; t++) {
+    const d = (queries[qo + t] as number) - (data[o + t] as number);
+    s += d * d;
+  }
+  return s;
+}
+
 /**
- * The peer: one query at a time, squared euclidean by a plain loop over a Float32Array,
+ * The reference: one query at a time, squared euclidean by a plain loop over a Float32Array,
  * top-k kept in a small sorted buffer. Squared distances rank exactly like euclidean ones.
  */
 function naiveKnn(data: Float32Array, n: number, queries: Float32Array, rows: number, k: number) {
   const ids = new Int32Array(rows * k);
   const dists = new Float64Array(rows * k);
   for (let q = 0; q < rows; q++) {
-    const qo = q * DIM;
     const base = q * k;
     let size = 0;
     for (let i = 0; i < n; i++) {
-      const o = i * DIM;
-      let s = 0;
-      for (let t = 0; t < DIM; t++) {
-        const d = (queries[qo + t] as number) - (data[o + t] as number);
-        s += d * d;
-      }
+      const s = squaredDistance(data, i, queries, q);
       if (size === k && s >= (dists[base + k - 1] as number)) continue;
       let j = size < k ? size++ : k - 1;
       while (j > 0 && (dists[base + j - 1] as number) > s) {
@@ -74,102 +90,258 @@ function naiveKnn(data: Float32Array, n: number, queries: Float32Array, rows: nu
 }
 
 /**
- * recall@k of `ours` against the naive ids, counting a different id as a hit when its
- * distance ties the naive k-th distance (either order is then correct).
+ * recall@k of `got` against the naive answer. A returned id that is not among the naive ids
+ * still counts when its true distance (recomputed here, not the one the system reported)
+ * ties the naive k-th distance: either order is then correct. Also returns the largest gap
+ * between a reported distance and the recomputed one.
  */
-function recallAgainst(ours: Neighbors[], naive: { ids: Int32Array; dists: Float64Array }, k: number): number {
+function recallAgainst(
+  got: KnnRows,
+  naive: { ids: Int32Array; dists: Float64Array },
+  data: Float32Array,
+  queries: Float32Array,
+): { recall: number; maxDistanceError: number } {
   let hits = 0;
-  ours.forEach((row, q) => {
-    const want = new Set(naive.ids.subarray(q * k, (q + 1) * k));
-    const kth = Math.sqrt(naive.dists[q * k + k - 1] as number);
-    row.ids.forEach((id, j) => {
-      const d = row.distances[j] as number;
-      if (want.has(id) || Math.abs(d - kth) <= 1e-6 * Math.max(1, kth)) hits++;
-    });
+  let maxDistanceError = 0;
+  for (let q = 0; q < QUERIES; q++) {
+    const want = new Set(naive.ids.subarray(q * K, (q + 1) * K));
+    const kth = Math.sqrt(naive.dists[q * K + K - 1] as number);
+    for (let j = q * K; j < (q + 1) * K; j++) {
+      const id = got.ids[j] as number;
+      const d = Math.sqrt(squaredDistance(data, id, queries, q));
+      maxDistanceError = Math.max(maxDistanceError, Math.abs((got.distances[j] as number) - d));
+      if (want.has(id) || Math.abs(d - kth) <= TIE_TOLERANCE * Math.max(1, kth)) hits++;
+    }
+  }
+  return { recall: hits / (QUERIES * K), maxDistanceError };
+}
+
+/** LinearSearch's answer as flat rows, like the peers'. */
+function flatten(rows: ReadonlyArray<{ ids: Int32Array; distances: Float32Array }>, k: number): KnnRows {
+  const ids = new Int32Array(rows.length * k);
+  const distances = new Float32Array(rows.length * k);
+  rows.forEach((r, q) => {
+    ids.set(r.ids.subarray(0, k), q * k);
+    distances.set(r.distances.subarray(0, k), q * k);
   });
-  return hits / (ours.length * k);
+  return { ids, distances };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+interface Memory {
+  /** Bytes the system holds to answer queries; how they were counted is in `measuredAs`. */
+  indexBytes: number;
+  measuredAs: string;
+  /** process.memoryUsage() deltas around the build, after a forced GC (NaN where nothing is built). */
+  externalDeltaBytes: number;
+  rssDeltaBytes: number;
+}
+
+/** Builds with a forced GC before and after, and returns the external and rss deltas. */
+async function measuredBuild<T>(build: () => T | Promise<T>): Promise<{ value: T; external: number; rss: number }> {
+  gc?.();
+  const before = process.memoryUsage();
+  const value = await build();
+  gc?.();
+  const after = process.memoryUsage();
+  return { value, external: after.external - before.external, rss: after.rss - before.rss };
+}
+
+interface Row {
+  method: string;
+  result: KnnRows;
+  warmup: () => unknown;
+  run: () => unknown;
+  memory: Memory;
+  settings: Readonly<Record<string, string | number | boolean>>;
+}
+
+async function runSize(n: number, tf: Tf | string, usearch: Usearch | string, threads: number, quick: boolean) {
+  // One draw for keys and queries, so queries come from the same clusters as the keys.
+  const { data: all } = clusteredVectors(n + QUERIES, DIM, CLUSTERS, SEED);
+  normalizeRows(all, DIM, all);
+  const data = all.slice(0, n * DIM);
+  const queries = all.slice(n * DIM);
+  const warmupQueries = queries.subarray(0, WARMUP_QUERIES * DIM);
+  const empty: KnnRows = { ids: new Int32Array(0), distances: new Float32Array(0) };
+  const keysArray: Memory = {
+    indexBytes: data.byteLength,
+    measuredAs: 'keys array, not copied',
+    externalDeltaBytes: Number.NaN,
+    rssDeltaBytes: Number.NaN,
+  };
+
+  let naive = { ids: new Int32Array(0), dists: new Float64Array(0) };
+  const rows: Row[] = [];
+  const naiveRow: Row = {
+    method: 'naive JS loop',
+    result: empty,
+    warmup: () => naiveKnn(data, n, warmupQueries, WARMUP_QUERIES, K),
+    run: () => {
+      naive = naiveKnn(data, n, queries, QUERIES, K);
+      naiveRow.result = { ids: naive.ids, distances: Float32Array.from(naive.dists, Math.sqrt) };
+    },
+    memory: keysArray,
+    settings: {},
+  };
+  rows.push(naiveRow);
+
+  const built = await measuredBuild(async () => {
+    const s = new LinearSearch({ distance: 'euclidean', dim: DIM });
+    await s.add(
+      Int32Array.from({ length: n }, (_, i) => i),
+      batch(data, DIM),
+    );
+    return s;
+  });
+  const search = built.value;
+  const oursRow: Row = {
+    method: 'LinearSearch',
+    result: empty,
+    warmup: () => search.lookup(batch(warmupQueries, DIM), K),
+    run: async () => {
+      oursRow.result = flatten(await search.lookup(batch(queries, DIM), K), K);
+    },
+    memory: {
+      indexBytes: built.external,
+      measuredAs: 'external Δ',
+      externalDeltaBytes: built.external,
+      rssDeltaBytes: built.rss,
+    },
+    settings: {
+      queryBlock: search.queryBlock,
+      keyBlock: search.keyBlock,
+      method: 'dot-product expansion in float64, top k + 8 re-scored by direct differences',
+    },
+  };
+  rows.push(oursRow);
+
+  const peers: ExactPeer[] = [];
+  const addPeer = (peer: ExactPeer, memory: Memory) => {
+    peers.push(peer);
+    const row: Row = {
+      method: peer.label,
+      result: empty,
+      warmup: () => peer.search(warmupQueries, WARMUP_QUERIES, K),
+      run: () => {
+        row.result = peer.search(queries, QUERIES, K);
+      },
+      memory,
+      settings: peer.settings,
+    };
+    rows.push(row);
+  };
+  if (typeof tf !== 'string') {
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    const wasmThreads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+    const tensorBytes = tf.memory().numBytes;
+    const b = await measuredBuild(() => new TfjsWasmExact(tf, data, n, DIM, TFJS_QUERY_BLOCK, simd, wasmThreads));
+    addPeer(b.value, {
+      indexBytes: tf.memory().numBytes - tensorBytes,
+      measuredAs: 'tensor bytes',
+      externalDeltaBytes: b.external,
+      rssDeltaBytes: b.rss,
+    });
+  }
+  if (typeof usearch !== 'string') {
+    for (const t of threads > 1 ? [1, threads] : [1]) {
+      addPeer(new UsearchExact(usearch, data, DIM, t, USEARCH_QUERY_BLOCK), keysArray);
+    }
+  }
+
+  const times = await interleaved(rows, REPEAT);
+  for (const p of peers) p.dispose();
+
+  const naiveTime = times[0]!;
+  const oursTime = times[1]!;
+  const qps = (ms: number) => (QUERIES * 1000) / ms;
+  const systems = rows.map((row, i) => {
+    const t = times[i]!;
+    const { recall, maxDistanceError } = recallAgainst(row.result, naive, data, queries);
+    return {
+      method: row.method,
+      queriesPerSecond: qps(t.medianMs),
+      queriesPerCpuSecond: qps(t.medianCpuMs),
+      vsNaive: naiveTime.medianMs / t.medianMs,
+      vsNaiveCpu: naiveTime.medianCpuMs / t.medianCpuMs,
+      vsLinearSearch: oursTime.medianMs / t.medianMs,
+      vsLinearSearchCpu: oursTime.medianCpuMs / t.medianCpuMs,
+      recallAtK: recall,
+      maxDistanceError,
+      ...row.memory,
+      bytesPerVector: row.memory.indexBytes / n,
+      settings: row.settings,
+      ...t,
+    };
+  });
+
+  printTable(
+    `exact-search: ${n} × ${DIM} unit vectors, euclidean, ${QUERIES} queries, k=${K} (median of ${REPEAT}, all systems alternating, after a warm-up)`,
+    systems.map((s) => ({
+      method: s.method,
+      'queries/s': s.queriesPerSecond,
+      'median ms': Math.round(s.medianMs),
+      'vs naive': s.vsNaive,
+      'vs LinearSearch': s.vsLinearSearch,
+      'queries/s (CPU)': s.queriesPerCpuSecond,
+      'vs naive (CPU)': s.vsNaiveCpu,
+      'vs LinearSearch (CPU)': s.vsLinearSearchCpu,
+    })),
+  );
+  const mb = (bytes: number) => (Number.isNaN(bytes) ? '—' : bytes / 1e6);
+  printTable(
+    `exact-search: ${n} × ${DIM}, recall@${K} against the naive loop (ties at the k-th distance count) and memory`,
+    systems.map((s) => ({
+      method: s.method,
+      [`recall@${K}`]: s.recallAtK,
+      'index MB': mb(s.indexBytes),
+      'bytes/vector': Math.round(s.bytesPerVector),
+      'measured as': s.measuredAs,
+      'external Δ MB': mb(s.externalDeltaBytes),
+      'rss Δ MB': mb(s.rssDeltaBytes),
+    })),
+  );
+  const ours = systems[1]!;
+  if (ours.recallAtK < 1) console.log('WARNING: LinearSearch disagrees with the naive loop.');
+  return { n, quick, systems };
 }
 
 export const exactSearch: Scenario = {
   name: 'exact-search',
-  description: `exact kNN (k=${K}, dim ${DIM}): LinearSearch (euclidean) vs a naive one-query-at-a-time JS loop`,
+  description: `exact kNN (k=${K}, dim ${DIM}, unit vectors, euclidean): LinearSearch vs a naive JS loop, tfjs-wasm matMul+topk and usearch exactSearch`,
   async run({ quick }) {
-    const n = quick ? 20_000 : 100_000;
-    // One draw for keys and queries, so queries come from the same clusters as the keys.
-    const { data: all } = clusteredVectors(n + QUERIES, DIM, CLUSTERS, SEED);
-    const data = all.slice(0, n * DIM);
-    const queries = all.slice(n * DIM);
+    const sizes = quick ? [20_000] : [20_000, 100_000];
+    const threads = availableParallelism();
+    const tf = await loadTfjsWasm();
+    const usearch = await loadUsearch();
+    if (typeof tf === 'string') console.log(`tfjs-wasm: unavailable: ${tf}`);
+    if (typeof usearch === 'string') console.log(`usearch: unavailable: ${usearch}`);
+    if (gc === undefined) console.log('memory deltas are taken without a forced GC (run node with --expose-gc).');
 
-    const search = new LinearSearch({ distance: 'euclidean', dim: DIM });
-    await search.add(
-      Int32Array.from({ length: n }, (_, i) => i),
-      batch(data, DIM),
-    );
+    const results = [];
+    for (const n of sizes) results.push(await runSize(n, tf, usearch, threads, quick));
 
-    let ours: Neighbors[] = [];
-    let naive = { ids: new Int32Array(0), dists: new Float64Array(0) };
-    const warmupQueries = queries.subarray(0, WARMUP_QUERIES * DIM);
-    const [naiveTime, oursTime] = (await interleaved(
-      [
-        {
-          warmup: () => naiveKnn(data, n, warmupQueries, WARMUP_QUERIES, K),
-          run: () => {
-            naive = naiveKnn(data, n, queries, QUERIES, K);
-          },
-        },
-        {
-          warmup: () => search.lookup(batch(warmupQueries, DIM), K),
-          run: async () => {
-            ours = await search.lookup(batch(queries, DIM), K);
-          },
-        },
-      ],
-      REPEAT,
-    )) as [Measured, Measured];
-
-    const recall = recallAgainst(ours, naive, K);
-    const qps = (ms: number) => (QUERIES * 1000) / ms;
-    const ratio = naiveTime.medianMs / oursTime.medianMs;
-    const cpuRatio = naiveTime.medianCpuMs / oursTime.medianCpuMs;
-    printTable(`exact-search: ${n} × ${DIM}, ${QUERIES} queries, k=${K} (median of ${REPEAT} after a warm-up)`, [
-      {
-        method: 'naive JS loop',
-        'queries/s': qps(naiveTime.medianMs),
-        'median ms': Math.round(naiveTime.medianMs),
-        'vs naive': 1,
-        'queries/s (CPU)': qps(naiveTime.medianCpuMs),
-        'vs naive (CPU)': 1,
-      },
-      {
-        method: 'LinearSearch',
-        'queries/s': qps(oursTime.medianMs),
-        'median ms': Math.round(oursTime.medianMs),
-        'vs naive': ratio,
-        'queries/s (CPU)': qps(oursTime.medianCpuMs),
-        'vs naive (CPU)': cpuRatio,
-      },
-    ]);
-    console.log(`recall@${K} of LinearSearch against the naive loop (ties allowed): ${recall}`);
-    if (recall < 1) console.log('WARNING: exact search disagrees with the naive loop.');
     const file = writeResults('exact-search', {
-      n,
       dim: DIM,
       queries: QUERIES,
       k: K,
       clusters: CLUSTERS,
       seed: SEED,
       quick,
-      naive: { queriesPerSecond: qps(naiveTime.medianMs), ...naiveTime },
-      linearSearch: {
-        queriesPerSecond: qps(oursTime.medianMs),
-        queryBlock: search.queryBlock,
-        keyBlock: search.keyBlock,
-        method: 'dot-product expansion in float64, top k + 8 re-scored by direct differences',
-        ...oursTime,
+      data: 'clusteredVectors, rows normalised to unit length; queries drawn with the keys',
+      distance: 'euclidean',
+      repeat: REPEAT,
+      warmupQueries: WARMUP_QUERIES,
+      cores: threads,
+      memory:
+        'indexBytes: LinearSearch = process.memoryUsage().external delta around new + add; tfjs-wasm = tf.memory().numBytes delta of its key tensors; naive and usearch scan the caller keys array (its byteLength). Deltas are taken after a forced GC.',
+      gcForced: gc !== undefined,
+      peers: {
+        tfjsWasm: typeof tf === 'string' ? { available: false, reason: tf } : { available: true },
+        usearch: typeof usearch === 'string' ? { available: false, reason: usearch } : { available: true },
       },
-      speedup: ratio,
-      speedupCpu: cpuRatio,
-      recallAtK: recall,
+      results,
     });
     console.log(`results written to ${file}`);
   },
