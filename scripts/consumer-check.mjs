@@ -109,7 +109,7 @@ async function checkTarball(where, file) {
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? maps(join(dir, e.name)) : e.name.endsWith('.map') ? [join(dir, e.name)] : [],
     );
-  for (const map of maps(join(base, 'dist'))) {
+  for (const map of existsSync(join(base, 'dist')) ? maps(join(base, 'dist')) : []) {
     for (const source of JSON.parse(readFileSync(map, 'utf8')).sources ?? []) {
       if (!existsSync(join(map, '..', source))) unresolved.push(`${relative(base, map)} → ${source}`);
     }
@@ -168,6 +168,18 @@ const TSC_LATEST = join(work, 'node_modules', 'typescript-latest', 'bin', 'tsc')
 const latestVersion = JSON.parse(
   readFileSync(join(work, 'node_modules', 'typescript-latest', 'package.json'), 'utf8'),
 ).version;
+
+/**
+ * Writes a fresh project's package.json (ESM, private, @simkit/* overridden to the tarballs)
+ * and installs it with plain npm.
+ */
+function npmProject(dir, manifest) {
+  const pkg = { private: true, type: 'module', ...manifest, overrides };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+  return run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir, {
+    timeout: 600_000,
+  });
+}
 
 // ---- 2. README examples ----------------------------------------------------------------------
 /** Fenced blocks of a markdown file: { info, code, line }. */
@@ -303,26 +315,10 @@ async function checkReadme(readmePath) {
     if (tarballs.has(name)) dependencies[name] = `file:${tarballs.get(name)}`;
     else dependencies[name] = w === name ? 'latest' : w.slice(name.length + 1);
   }
-  // vitest only where an example is a test file: it is a large install.
   // TypeScript and @types/node come from the shared folder above the projects; vitest, where an
   // example is a test file, is installed in the project (it must resolve from the test file).
   const tools = examples.some((b) => isTestFile(b.code)) ? { vitest: TOOLS.vitest } : {};
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify(
-      { name: 'consumer', private: true, type: 'module', dependencies, devDependencies: tools, overrides },
-      null,
-      2,
-    ),
-  );
-  const install = await run(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
-    dir,
-    {
-      timeout: 600_000,
-    },
-  );
+  const install = await npmProject(dir, { name: 'consumer', dependencies, devDependencies: tools });
   const errorLines = install.out.split('\n').filter((l) => /\b(ERR!|error)\b/i.test(l));
   record(rel, `npm install ${wanted.join(' ')}`, install.code === 0, install.out);
   if (install.code !== 0) return;
@@ -388,28 +384,10 @@ if (!only) {
   const dir = join(work, 'dom-only');
   mkdirSync(dir);
   const browserSafe = [...tarballs.keys()].filter((n) => !NEEDS_TFJS.has(n));
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify(
-      {
-        name: 'consumer-dom',
-        private: true,
-        type: 'module',
-        dependencies: Object.fromEntries(browserSafe.map((n) => [n, `file:${tarballs.get(n)}`])),
-        overrides,
-      },
-      null,
-      2,
-    ),
-  );
-  const install = await run(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'],
-    dir,
-    {
-      timeout: 600_000,
-    },
-  );
+  const install = await npmProject(dir, {
+    name: 'consumer-dom',
+    dependencies: Object.fromEntries(browserSafe.map((n) => [n, `file:${tarballs.get(n)}`])),
+  });
   record('dom-only project', 'npm install of every browser-safe package', install.code === 0, install.out);
   if (install.code === 0) {
     writeFileSync(

@@ -8,7 +8,6 @@ export interface NodeFiles {
 }
 
 let cached: Promise<NodeBuiltins> | undefined;
-let files: Promise<NodeFiles> | undefined;
 
 function builtins(): Promise<NodeBuiltins> {
   cached ??= importNodeBuiltins().catch((cause: unknown) => {
@@ -28,14 +27,7 @@ function builtins(): Promise<NodeBuiltins> {
  * there is no file system (a browser); there, the call fails with UNSUPPORTED.
  */
 export function nodeFiles(): Promise<NodeFiles> {
-  files ??= builtins().then(
-    ({ fs, path }) => ({ fs, path }),
-    (error: unknown) => {
-      files = undefined;
-      throw error;
-    },
-  );
-  return files;
+  return builtins(); // the loaded modules themselves: one object, loaded once
 }
 
 /** `node:crypto`, loaded on first use like the file modules (UNSUPPORTED where there is none). */
