@@ -1,1 +1,6 @@
-export { LinearSearch, type LinearSearchOptions } from './linear-search.js';
+export {
+  LinearSearch,
+  type LinearSearchKernel,
+  type LinearSearchOptions,
+  type LinearSearchStats,
+} from './linear-search.js';

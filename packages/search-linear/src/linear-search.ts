@@ -17,7 +17,9 @@ import {
   toIds,
 } from '@simkit/core';
 import {
+  CosineDistance,
   EuclideanDistance,
+  InnerProductDistance,
   SquaredEuclideanDistance,
   dotProducts,
   normalizeRows,
@@ -25,8 +27,13 @@ import {
   squaredNorms,
 } from '@simkit/distances';
 import { readIndexFiles, writeIndexFiles } from './index-files.js';
+import { KernelScanner } from './kernel-scan.js';
+import { dotLowerBound, expansionLowerBound } from './score-bounds.js';
+import { SerialQueue } from './serial-queue.js';
 import { TopKHeaps } from './top-k-heaps.js';
 import { TOMBSTONE, VectorSlots } from './vector-slots.js';
+import { KernelMemory, KernelStorage } from './wasm-kernel.js';
+import { hardwareThreads } from './worker-host.js';
 
 /** Options of `new LinearSearch(...)`: only `distance` is required. */
 export interface LinearSearchOptions {
@@ -38,6 +45,41 @@ export interface LinearSearchOptions {
   readonly queryBlock?: number;
   /** Keys per block handed to `distance.batch`. Default 256. */
   readonly keyBlock?: number;
+  /**
+   * `'auto'` (default): cosine, inner-product and euclidean lookups run on the WebAssembly
+   * kernel when the runtime has WebAssembly. `'js'`: always the JavaScript scan.
+   */
+  readonly kernel?: 'auto' | 'js';
+  /**
+   * Threads a big lookup may use (worker threads in Node, Web Workers in browsers), when memory
+   * can be shared. Default: every hardware thread. 1 keeps lookups on the calling thread.
+   */
+  readonly threads?: number;
+}
+
+/**
+ * The scan a LinearSearch runs: a WebAssembly build (`'relaxed-simd'`: f32x4 lanes with fused
+ * multiply-adds; `'simd'`: f32x4 lanes; `'scalar'`), or `'js'`: the distance's own batched kernel.
+ */
+export type LinearSearchKernel = 'relaxed-simd' | 'simd' | 'scalar' | 'js';
+
+/** How lookups run, from `LinearSearch.stats()`. */
+export interface LinearSearchStats {
+  /** Live vectors. */
+  readonly size: number;
+  /**
+   * The scan in use: the fastest WebAssembly build the runtime validates, `'js'` for other
+   * distances, `kernel: 'js'` or a runtime without WebAssembly, or null before the first lookup chose.
+   */
+  readonly kernel: LinearSearchKernel | null;
+  /** Threads the last big lookup ran on: 1 until a worker pool started. */
+  readonly threads: number;
+  /** Whether the vectors are in shared memory (needed for threads; browsers need cross-origin isolation). */
+  readonly sharedMemory: boolean;
+  /** Queries the WebAssembly kernel answered or tried to (since construction). */
+  readonly kernelQueries: number;
+  /** Of those, the queries the JavaScript scan answered instead, because ties at the k-th place could not be settled. */
+  readonly fallbackQueries: number;
 }
 
 const DEFAULT_QUERY_BLOCK = 64;
@@ -46,6 +88,10 @@ const DEFAULT_KEY_BLOCK = 256;
 const MAX_HEAP_ENTRIES = 1 << 22;
 /** Candidates kept per query beyond k when ranking by the dot-product expansion, before exact re-scoring. */
 const RESCORE_MARGIN = 8;
+/** Candidates kept per query beyond k by the float32 WebAssembly kernel (its scores are coarser). */
+const KERNEL_MARGIN = 16;
+/** A filter keeping at most this share of the keys gathers them for the JavaScript scan instead of masking the kernel's. */
+const KERNEL_GATHER_SHARE = 1 / 8;
 const CONFIG_TYPE = 'linear-search';
 const CONFIG_VERSION = 1;
 const PACKAGE = '@simkit/search-linear';
@@ -74,6 +120,14 @@ function asBatch(input: EmbeddingBatch, dim: number | undefined, what: string): 
 
 function emptyRows(rows: number): Neighbors[] {
   return Array.from({ length: rows }, () => ({ ids: new Int32Array(0), distances: new Float32Array(0) }));
+}
+
+/** How the WebAssembly kernel ranks for a distance: by −q·k, by the expansion, or not at all (other distances). */
+function kernelRankingOf(distance: Distance): 'dot' | 'expansion' | null {
+  const proto = Object.getPrototypeOf(distance) as unknown;
+  if (proto === CosineDistance.prototype || proto === InnerProductDistance.prototype) return 'dot';
+  if (proto === EuclideanDistance.prototype || proto === SquaredEuclideanDistance.prototype) return 'expansion';
+  return null;
 }
 
 /** Which distances rank by the expansion `‖q‖² − 2q·k + ‖k‖²` (then re-score exactly): only our own euclidean ones. */
@@ -140,6 +194,13 @@ export class LinearSearch implements Search {
   private dots = new Float64Array(0);
   private queryNorms = new Float64Array(0);
   private readonly expansion: 'euclidean' | 'squared' | null;
+  /** How the WebAssembly kernel ranks for this distance; null when lookups use the JavaScript scan only. */
+  private readonly kernelRanking: 'dot' | 'expansion' | null;
+  private readonly threads: number;
+  private scanner: KernelScanner | null = null;
+  private readonly queue = new SerialQueue();
+  private kernelQueries = 0;
+  private fallbackQueries = 0;
 
   constructor(options: LinearSearchOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -166,6 +227,12 @@ export class LinearSearch implements Search {
     this.configuredDim = options.dim;
     this.queryBlock = blockOption(options.queryBlock, 'queryBlock', DEFAULT_QUERY_BLOCK);
     this.keyBlock = blockOption(options.keyBlock, 'keyBlock', DEFAULT_KEY_BLOCK);
+    const kernel = options.kernel ?? 'auto';
+    if (kernel !== 'auto' && kernel !== 'js') {
+      throw invalidArgument(`LinearSearch: kernel must be 'auto' or 'js'; got ${describe(kernel)}.`);
+    }
+    this.kernelRanking = kernel === 'auto' ? kernelRankingOf(this.distance) : null;
+    this.threads = options.threads === undefined ? hardwareThreads() : blockOption(options.threads, 'threads', 1);
   }
 
   /** Builds a LinearSearch from `toConfig()` output. */
@@ -187,16 +254,54 @@ export class LinearSearch implements Search {
     return this.slots?.size ?? 0;
   }
 
-  async add(ids: ArrayLike<number>, embeddings: EmbeddingBatch): Promise<void> {
+  /** How lookups run: the kernel chosen, threads, shared memory, and how many queries the fallback answered. */
+  stats(): LinearSearchStats {
+    const state = this.scanner?.state();
+    return {
+      size: this.size(),
+      kernel:
+        state !== undefined ? state.flavour : this.kernelRanking === null || this.slots !== undefined ? 'js' : null,
+      threads: state?.threads ?? 1,
+      sharedMemory: state?.sharedMemory ?? false,
+      kernelQueries: this.kernelQueries,
+      fallbackQueries: this.fallbackQueries,
+    };
+  }
+
+  add(ids: ArrayLike<number>, embeddings: EmbeddingBatch): Promise<void> {
+    return this.queue.run(() => this.addNow(ids, embeddings));
+  }
+
+  private addNow(ids: ArrayLike<number>, embeddings: EmbeddingBatch): void {
     const checked = checkAddInput(ids, embeddings, this.dim);
     if (checked.length === 0) return;
     const b = asBatch(embeddings, this.dim, 'embeddings');
     const data = this.distance.normalize ? normalizeRows(b.data, b.dim, new Float32Array(b.data.length)) : b.data;
-    if (this.slots === undefined) this.slots = new VectorSlots(b.dim);
-    this.slots.put(checked, data);
+    if (this.slots === undefined) this.replaceSlots(new VectorSlots(b.dim, 64, this.storageFor(b.dim)));
+    (this.slots as VectorSlots).put(checked, data);
   }
 
-  async remove(ids: ArrayLike<number>): Promise<void> {
+  /** Where new slots keep their vectors: the kernel's memory when lookups can run on it, else a plain Float32Array. */
+  private storageFor(dim: number): KernelStorage | undefined {
+    if (this.kernelRanking === null) return undefined;
+    const memory = KernelMemory.create();
+    return memory === null ? undefined : new KernelStorage(memory, dim);
+  }
+
+  /** Installs new slots (or none), with a scanner over their kernel memory; the old scanner's workers are stopped. */
+  private replaceSlots(slots: VectorSlots | undefined): void {
+    this.slots = slots;
+    const old = this.scanner;
+    const storage = slots?.storageInUse;
+    this.scanner = storage instanceof KernelStorage ? new KernelScanner(storage.kernelMemory, this.threads) : null;
+    if (old !== null) void old.close();
+  }
+
+  remove(ids: ArrayLike<number>): Promise<void> {
+    return this.queue.run(() => this.removeNow(ids));
+  }
+
+  private removeNow(ids: ArrayLike<number>): void {
     const checked = toIds(ids);
     const slots = this.slots;
     for (const id of checked) {
@@ -210,7 +315,11 @@ export class LinearSearch implements Search {
     if (slots.shouldCompact()) slots.compact();
   }
 
-  async lookup(queries: EmbeddingBatch, k: number, options: LookupOptions = {}): Promise<Neighbors[]> {
+  lookup(queries: EmbeddingBatch, k: number, options: LookupOptions = {}): Promise<Neighbors[]> {
+    return this.queue.run(() => this.lookupNow(queries, k, options));
+  }
+
+  private lookupNow(queries: EmbeddingBatch, k: number, options: LookupOptions): Neighbors[] | Promise<Neighbors[]> {
     checkLookupInput(queries, k, this.dim);
     if (typeof options !== 'object' || options === null) {
       throw invalidArgument(`lookup options must be an object such as { filter }; got ${describe(options)}.`);
@@ -224,13 +333,91 @@ export class LinearSearch implements Search {
     if (rows === 0) return [];
     const slots = this.slots;
     if (slots === undefined) return emptyRows(rows);
-    const source = this.keySource(slots, filter);
+    const scanner = this.scanner !== null && slots.storageInUse instanceof KernelStorage ? this.scanner : null;
+    const source = this.keySource(slots, filter, scanner === null ? 0.5 : KERNEL_GATHER_SHARE);
     const kk = Math.min(k, source.eligible);
     if (kk === 0) return emptyRows(rows);
     const dim = slots.dim;
     const queryData = this.distance.normalize ? normalizeRows(q.data, dim, new Float32Array(q.data.length)) : q.data;
-    if (this.expansion !== null) return this.scanByExpansion(queryData, rows, dim, source, kk);
-    return this.scan(queryData, rows, dim, source, kk);
+    if (scanner !== null && source.vectors === slots.vectors) {
+      return this.kernelLookup(scanner, slots, queryData, rows, source, kk);
+    }
+    return this.scanJs(queryData, rows, dim, source, kk);
+  }
+
+  /** The JavaScript scans: the expansion route for our euclidean distances, `distance.batch` otherwise. */
+  private scanJs(queryData: Float32Array, rows: number, dim: number, source: KeySource, k: number): Neighbors[] {
+    if (this.expansion !== null) return this.scanByExpansion(queryData, rows, dim, source, k);
+    return this.scan(queryData, rows, dim, source, k);
+  }
+
+  /**
+   * The WebAssembly route: the kernel keeps each query's best k + KERNEL_MARGIN keys by a float32
+   * score (−q·k, or ‖k‖² − 2q·k for euclidean distances), those are re-scored with the
+   * distance's own `compute` and the best k returned by (float32 distance, insertion order).
+   * A query is answered that way only when `score-bounds` proves that no other key can reach or
+   * tie its k-th distance; otherwise (ties or near-ties at the k-th place) the JavaScript scan
+   * answers it. So results are the same as the JavaScript scan's, bit for bit.
+   */
+  private async kernelLookup(
+    scanner: KernelScanner,
+    slots: VectorSlots,
+    queryData: Float32Array,
+    rows: number,
+    source: KeySource,
+    k: number,
+  ): Promise<Neighbors[]> {
+    const { dim } = slots;
+    const { ids, eligible } = source;
+    const m = Math.min(k + KERNEL_MARGIN, eligible);
+    const expansion = this.kernelRanking === 'expansion';
+    const root = this.expansion === 'euclidean';
+    const out: Neighbors[] = new Array(rows);
+    const retry: number[] = [];
+    const exact = new Float32Array(m);
+    const order = new Int32Array(m);
+    const ran = await scanner.scan(
+      { slots, queries: queryData, rows, expansion, mask: source.mask, m },
+      (row, candidates, scores, n) => {
+        const vectors = slots.vectors;
+        const query = queryData.subarray(row * dim, (row + 1) * dim);
+        let worst = Number.NEGATIVE_INFINITY;
+        for (let c = 0; c < n; c++) {
+          const slot = candidates[c] as number;
+          order[c] = slot;
+          worst = Math.max(worst, scores[c] as number);
+          exact[c] = Math.fround(this.distance.compute(query, vectors.subarray(slot * dim, (slot + 1) * dim)));
+        }
+        sortByDistanceThenSlot(exact, order, n);
+        if (n < eligible) {
+          let queryNormSquared = 0;
+          for (let i = 0; i < dim; i++) queryNormSquared += (query[i] as number) * (query[i] as number);
+          const bound = expansion
+            ? expansionLowerBound(worst, queryNormSquared, scanner.maxKeyNorm, dim, root)
+            : dotLowerBound(worst, Math.sqrt(queryNormSquared), scanner.maxKeyNorm, dim);
+          if (!(Math.fround(bound) > (exact[k - 1] as number))) {
+            retry.push(row);
+            return;
+          }
+        }
+        const keys = new Int32Array(k);
+        for (let i = 0; i < k; i++) keys[i] = ids[order[i] as number] as number;
+        out[row] = { ids: keys, distances: exact.slice(0, k) };
+      },
+    );
+    if (!ran) return this.scanJs(queryData, rows, dim, source, k);
+    this.kernelQueries += rows;
+    this.fallbackQueries += retry.length;
+    if (retry.length > 0) {
+      const again = new Float32Array(retry.length * dim);
+      retry.forEach((q, i) => {
+        again.set(queryData.subarray(q * dim, (q + 1) * dim), i * dim);
+      });
+      this.scanJs(again, retry.length, dim, source, k).forEach((r, i) => {
+        out[retry[i] as number] = r;
+      });
+    }
+    return out;
   }
 
   /**
@@ -352,7 +539,7 @@ export class LinearSearch implements Search {
    * Decides which keys a lookup scans. The filter runs once per live key per call. When it keeps
    * at most half of the keys, those are gathered into one block so rejected keys cost no distance.
    */
-  private keySource(slots: VectorSlots, filter: ((id: number) => boolean) | undefined): KeySource {
+  private keySource(slots: VectorSlots, filter: ((id: number) => boolean) | undefined, gatherShare: number): KeySource {
     const { vectors, ids, count, dim } = slots;
     if (filter === undefined && slots.removed === 0) {
       return { vectors, norms: slots.norms, ids, count, mask: null, eligible: count };
@@ -366,7 +553,7 @@ export class LinearSearch implements Search {
         eligible++;
       }
     }
-    if (filter === undefined || eligible * 2 > count) {
+    if (filter === undefined || eligible > count * gatherShare) {
       return { vectors, norms: slots.norms, ids, count, mask: eligible === count ? null : mask, eligible };
     }
     const gatheredVectors = new Float32Array(eligible * dim);
@@ -382,8 +569,22 @@ export class LinearSearch implements Search {
     return { vectors: gatheredVectors, norms: gatheredNorms, ids: gatheredIds, count: eligible, mask: null, eligible };
   }
 
-  async reset(): Promise<void> {
-    this.slots = undefined;
+  reset(): Promise<void> {
+    return this.queue.run(() => this.resetNow());
+  }
+
+  /** Stops the worker threads, if any started; the search stays usable (a later big lookup starts them again). */
+  close(): Promise<void> {
+    return this.queue.run(async () => {
+      const scanner = this.scanner;
+      if (scanner === null) return;
+      this.scanner = new KernelScanner(scanner.memory, this.threads);
+      await scanner.close();
+    });
+  }
+
+  private resetNow(): void {
+    this.replaceSlots(undefined);
     this.scratch = new Float32Array(0);
     this.dots = new Float64Array(0);
     this.queryNorms = new Float64Array(0);
@@ -395,7 +596,9 @@ export class LinearSearch implements Search {
       throw invalidArgument(`save needs a directory path; got ${describe(dir)}.`);
     }
     // Copy now, so adds that run while the files are written do not tear the snapshot.
-    const snapshot = this.slots?.snapshot() ?? { vectors: new Float32Array(0), ids: new Int32Array(0) };
+    const snapshot = await this.queue.run(
+      () => this.slots?.snapshot() ?? { vectors: new Float32Array(0), ids: new Int32Array(0) },
+    );
     await writeIndexFiles(dir, { distance: this.distance.name, dim: this.dim, ...snapshot });
   }
 
@@ -424,7 +627,7 @@ export class LinearSearch implements Search {
     }
     let slots: VectorSlots | undefined;
     if (saved.dim !== undefined) {
-      const built = VectorSlots.fromRows(saved.dim, saved.vectors, saved.ids);
+      const built = VectorSlots.fromRows(saved.dim, saved.vectors, saved.ids, this.storageFor(saved.dim));
       if (typeof built === 'string') {
         throw new SimkitError(
           'CORRUPT_INDEX',
@@ -434,7 +637,7 @@ export class LinearSearch implements Search {
       }
       slots = built;
     }
-    this.slots = slots;
+    await this.queue.run(() => this.replaceSlots(slots));
   }
 
   toConfig(): ComponentConfig {

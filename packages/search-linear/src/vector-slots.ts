@@ -4,6 +4,30 @@ const INITIAL_CAPACITY = 64;
 /** Marks a slot whose vector was removed. Valid ids are never negative. */
 export const TOMBSTONE = -1;
 
+/** Where the vectors live: a plain Float32Array, or a region of the WebAssembly kernel's memory. */
+export interface VectorStorage {
+  /** Makes room for `floats` floats, keeping the first `keep`; false when it cannot (the slots then move to the heap). */
+  resize(floats: number, keep: number): boolean;
+  /** The current view of the floats (take it again after any resize or growth of the memory behind it). */
+  view(): Float32Array;
+}
+
+/** Vectors in an ordinary Float32Array. */
+export class HeapStorage implements VectorStorage {
+  private data = new Float32Array(0);
+
+  resize(floats: number, keep: number): boolean {
+    const next = new Float32Array(floats);
+    next.set(this.data.subarray(0, keep));
+    this.data = next;
+    return true;
+  }
+
+  view(): Float32Array {
+    return this.data;
+  }
+}
+
 /**
  * Vectors in insertion order in one growable Float32Array (capacity doubles),
  * the squared norm of each in a Float64Array (for the dot-product expansion of
@@ -12,27 +36,32 @@ export const TOMBSTONE = -1;
  */
 export class VectorSlots {
   readonly dim: number;
-  /** `capacity × dim` floats; slots `[0, count)` are in use. */
-  vectors: Float32Array;
   /** `‖v‖²` per slot, from `squaredNorms`; kept in step with `vectors`. */
   norms: Float64Array;
   /** Id per slot, or TOMBSTONE. */
   ids: Int32Array;
   /** Slots in use, tombstones included. */
   count = 0;
+  /** Bumped by every change of vectors, ids or slots, so derived data (the kernel's f32 norms, masks) knows when to refresh. */
+  version = 0;
   private readonly slotOf = new Map<number, number>();
+  private storage: VectorStorage;
 
-  /** `capacity` may be 0: nothing is allocated until the first `put`, whatever `dim` says. */
-  constructor(dim: number, capacity = INITIAL_CAPACITY) {
+  /**
+   * `capacity` may be 0: nothing is allocated until the first `put`, whatever `dim` says.
+   * `storage` defaults to a plain Float32Array; when it cannot grow, the vectors move to one.
+   */
+  constructor(dim: number, capacity = INITIAL_CAPACITY, storage: VectorStorage = new HeapStorage()) {
     this.dim = dim;
-    this.vectors = new Float32Array(capacity * dim);
+    this.storage = storage;
+    this.allocate(capacity * dim, 0);
     this.norms = new Float64Array(capacity);
     this.ids = new Int32Array(capacity);
   }
 
   /** Builds slots from saved rows (no tombstones). Returns a message instead when ids repeat or are negative. */
-  static fromRows(dim: number, vectors: Float32Array, ids: Int32Array): VectorSlots | string {
-    const slots = new VectorSlots(dim, ids.length);
+  static fromRows(dim: number, vectors: Float32Array, ids: Int32Array, storage?: VectorStorage): VectorSlots | string {
+    const slots = new VectorSlots(dim, ids.length, storage);
     for (let s = 0; s < ids.length; s++) {
       const id = ids[s] as number;
       if (id < 0) return `slot ${s} holds the invalid id ${id}`;
@@ -44,6 +73,16 @@ export class VectorSlots {
     slots.ids.set(ids);
     slots.count = ids.length;
     return slots;
+  }
+
+  /** `capacity × dim` floats; slots `[0, count)` are in use. A view: take it again after any change. */
+  get vectors(): Float32Array {
+    return this.storage.view();
+  }
+
+  /** The storage the vectors are in now (it changes when a kernel memory cannot grow further). */
+  get storageInUse(): VectorStorage {
+    return this.storage;
   }
 
   /** Number of live vectors. */
@@ -69,7 +108,9 @@ export class VectorSlots {
     let fresh = 0;
     for (const id of ids) if (!this.slotOf.has(id)) fresh++;
     this.reserve(this.count + fresh);
+    this.version++;
     const norms = squaredNorms(data, dim);
+    const vectors = this.vectors;
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r] as number;
       let slot = this.slotOf.get(id);
@@ -78,13 +119,14 @@ export class VectorSlots {
         this.ids[slot] = id;
         this.slotOf.set(id, slot);
       }
-      this.vectors.set(data.subarray(r * dim, (r + 1) * dim), slot * dim);
+      vectors.set(data.subarray(r * dim, (r + 1) * dim), slot * dim);
       this.norms[slot] = norms[r] as number;
     }
   }
 
   /** Turns the slots of `ids` into tombstones. Callers check presence first; unknown ids are skipped. */
   remove(ids: Int32Array): void {
+    this.version++;
     for (const id of ids) {
       const slot = this.slotOf.get(id);
       if (slot === undefined) continue;
@@ -101,6 +143,7 @@ export class VectorSlots {
 
   /** Closes the gaps left by removals, keeping insertion order, and shrinks memory that is mostly unused. */
   compact(): void {
+    this.version++;
     const dim = this.dim;
     const vectors = this.vectors;
     const ids = this.ids;
@@ -132,11 +175,12 @@ export class VectorSlots {
     }
     const vectors = new Float32Array(this.size * dim);
     const ids = new Int32Array(this.size);
+    const stored = this.vectors;
     let to = 0;
     for (let s = 0; s < this.count; s++) {
       const id = this.ids[s] as number;
       if (id === TOMBSTONE) continue;
-      vectors.set(this.vectors.subarray(s * dim, (s + 1) * dim), to * dim);
+      vectors.set(stored.subarray(s * dim, (s + 1) * dim), to * dim);
       ids[to++] = id;
     }
     return { vectors, ids };
@@ -151,14 +195,21 @@ export class VectorSlots {
   }
 
   private resize(capacity: number): void {
-    const vectors = new Float32Array(capacity * this.dim);
-    vectors.set(this.vectors.subarray(0, this.count * this.dim));
+    this.allocate(capacity * this.dim, this.count * this.dim);
     const norms = new Float64Array(capacity);
     norms.set(this.norms.subarray(0, this.count));
     const ids = new Int32Array(capacity);
     ids.set(this.ids.subarray(0, this.count));
-    this.vectors = vectors;
     this.norms = norms;
     this.ids = ids;
+  }
+
+  /** Resizes the storage, moving to a plain Float32Array when the current storage cannot hold the floats. */
+  private allocate(floats: number, keep: number): void {
+    if (this.storage.resize(floats, keep)) return;
+    const heap = new HeapStorage();
+    heap.resize(floats, 0);
+    heap.view().set(this.storage.view().subarray(0, keep));
+    this.storage = heap;
   }
 }
