@@ -44,7 +44,10 @@ export function writeResults(name: string, results: unknown): string {
   const dir = join(import.meta.dirname, '..', '..', '..', 'bench-results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify({ scenario: name, date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ scenario: name, date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+  );
   return file;
 }
 

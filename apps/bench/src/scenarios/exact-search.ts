@@ -155,6 +155,8 @@ interface Row {
   run: () => unknown;
   memory: Memory;
   settings: Readonly<Record<string, string | number | boolean>>;
+  close?: () => Promise<void>;
+  stats?: () => unknown;
 }
 
 async function runSize(n: number, tf: Tf | string, usearch: Usearch | string, threads: number, quick: boolean) {
@@ -187,35 +189,39 @@ async function runSize(n: number, tf: Tf | string, usearch: Usearch | string, th
   };
   rows.push(naiveRow);
 
-  const built = await measuredBuild(async () => {
-    const s = new LinearSearch({ distance: 'euclidean', dim: DIM });
-    await s.add(
-      Int32Array.from({ length: n }, (_, i) => i),
-      batch(data, DIM),
-    );
-    return s;
-  });
-  const search = built.value;
-  const oursRow: Row = {
-    method: 'LinearSearch',
-    result: empty,
-    warmup: () => search.lookup(batch(warmupQueries, DIM), K),
-    run: async () => {
-      oursRow.result = flatten(await search.lookup(batch(queries, DIM), K), K);
-    },
-    memory: {
-      indexBytes: built.external,
-      measuredAs: 'external Δ',
-      externalDeltaBytes: built.external,
-      rssDeltaBytes: built.rss,
-    },
-    settings: {
-      queryBlock: search.queryBlock,
-      keyBlock: search.keyBlock,
-      method: 'dot-product expansion in float64, top k + 8 re-scored by direct differences',
-    },
+  /** A LinearSearch row; the first one (the JavaScript kernel, as before the WebAssembly one) is what "vs LinearSearch" compares with. */
+  const addLinear = async (method: string, options: { kernel?: 'auto' | 'js'; threads?: number }) => {
+    const built = await measuredBuild(async () => {
+      const s = new LinearSearch({ distance: 'euclidean', dim: DIM, ...options });
+      await s.add(
+        Int32Array.from({ length: n }, (_, i) => i),
+        batch(data, DIM),
+      );
+      return s;
+    });
+    const search = built.value;
+    const row: Row = {
+      method,
+      result: empty,
+      warmup: () => search.lookup(batch(warmupQueries, DIM), K),
+      run: async () => {
+        row.result = flatten(await search.lookup(batch(queries, DIM), K), K);
+      },
+      memory: {
+        indexBytes: Math.max(built.external, built.rss),
+        measuredAs: 'max(external Δ, rss Δ)',
+        externalDeltaBytes: built.external,
+        rssDeltaBytes: built.rss,
+      },
+      settings: { ...options },
+      close: () => search.close(),
+      stats: () => search.stats(),
+    };
+    rows.push(row);
   };
-  rows.push(oursRow);
+  await addLinear('LinearSearch (JS kernel)', { kernel: 'js' });
+  await addLinear('LinearSearch (wasm, 1 thread)', { threads: 1 });
+  if (threads > 1) await addLinear(`LinearSearch (wasm, ${threads} threads)`, { threads });
 
   const peers: ExactPeer[] = [];
   const addPeer = (peer: ExactPeer, memory: Memory) => {
@@ -252,6 +258,10 @@ async function runSize(n: number, tf: Tf | string, usearch: Usearch | string, th
 
   const times = await interleaved(rows, REPEAT);
   for (const p of peers) p.dispose();
+  const kernelStats = rows
+    .filter((r) => r.stats !== undefined)
+    .map((r) => ({ method: r.method, ...(r.stats?.() as object) }));
+  for (const r of rows) await r.close?.();
 
   const naiveTime = times[0]!;
   const oursTime = times[1]!;
@@ -302,14 +312,29 @@ async function runSize(n: number, tf: Tf | string, usearch: Usearch | string, th
       'rss Δ MB': mb(s.rssDeltaBytes),
     })),
   );
-  const ours = systems[1]!;
-  if (ours.recallAtK < 1) console.log('WARNING: LinearSearch disagrees with the naive loop.');
-  return { n, quick, systems };
+  for (const s of systems) {
+    if (s.method.startsWith('LinearSearch') && s.recallAtK < 1)
+      console.log(`WARNING: ${s.method} disagrees with the naive loop.`);
+  }
+  // The WebAssembly rows must return exactly what the JavaScript kernel returns: ids and distances, bit for bit.
+  const reference = rows[1]!.result;
+  const identical = rows
+    .filter((r) => r.method.startsWith('LinearSearch (wasm'))
+    .map((r) => ({
+      method: r.method,
+      identicalToJsKernel:
+        r.result.ids.every((id, i) => id === reference.ids[i]) &&
+        r.result.distances.every((d, i) => Object.is(d, reference.distances[i])),
+    }));
+  for (const i of identical)
+    if (!i.identicalToJsKernel) console.log(`WARNING: ${i.method} differs from the JS kernel.`);
+  console.log(JSON.stringify({ n, kernelStats, identical }));
+  return { n, quick, systems, kernelStats, identical };
 }
 
 export const exactSearch: Scenario = {
   name: 'exact-search',
-  description: `exact kNN (k=${K}, dim ${DIM}, unit vectors, euclidean): LinearSearch vs a naive JS loop, tfjs-wasm matMul+topk and usearch exactSearch`,
+  description: `exact kNN (k=${K}, dim ${DIM}, unit vectors, euclidean): LinearSearch (JS kernel; WebAssembly kernel on 1 and all threads) vs a naive JS loop, tfjs-wasm matMul+topk and usearch exactSearch`,
   async run({ quick }) {
     const sizes = quick ? [20_000] : [20_000, 100_000];
     const threads = availableParallelism();
@@ -335,7 +360,7 @@ export const exactSearch: Scenario = {
       warmupQueries: WARMUP_QUERIES,
       cores: threads,
       memory:
-        'indexBytes: LinearSearch = process.memoryUsage().external delta around new + add; tfjs-wasm = tf.memory().numBytes delta of its key tensors; naive and usearch scan the caller keys array (its byteLength). Deltas are taken after a forced GC.',
+        'indexBytes: LinearSearch = the larger of the process.memoryUsage() external and rss deltas around new + add (the WebAssembly memory shows in rss); tfjs-wasm = tf.memory().numBytes delta of its key tensors; naive and usearch scan the caller keys array (its byteLength). Deltas are taken after a forced GC.',
       gcForced: gc !== undefined,
       peers: {
         tfjsWasm: typeof tf === 'string' ? { available: false, reason: tf } : { available: true },

@@ -147,7 +147,9 @@ export const hnsw: Scenario = {
     if (typeof Native === 'string') {
       console.log(`hnswlib-node is not available (${Native}); measuring HnswSearch alone.`);
       console.log('`pnpm install` does not build it. To compare, run `pnpm --filter @simkit/bench build:native`');
-      console.log('(with npm_config_nodedir=/usr where Node headers are in /usr/include/node); see apps/bench/README.md.');
+      console.log(
+        '(with npm_config_nodedir=/usr where Node headers are in /usr/include/node); see apps/bench/README.md.',
+      );
     }
     // Load the wasm module before anything is timed.
     const warm = new HnswSearch({ distance: 'euclidean', dim: 2 });

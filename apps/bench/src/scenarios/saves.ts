@@ -31,7 +31,10 @@ async function rawLoad(dir: string, names: string[]): Promise<number> {
 }
 
 /** Interleaved rounds after one warm-up, so every contender sees the same drift. */
-async function rounds(repeat: number, contenders: Record<string, () => Promise<unknown>>): Promise<Record<string, Timing>> {
+async function rounds(
+  repeat: number,
+  contenders: Record<string, () => Promise<unknown>>,
+): Promise<Record<string, Timing>> {
   const names = Object.keys(contenders);
   const runs: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r <= repeat; r++) {
@@ -46,7 +49,8 @@ async function rounds(repeat: number, contenders: Record<string, () => Promise<u
 
 export const saves: Scenario = {
   name: 'saves',
-  description: 'Indexer.save / Indexer.load (atomic, checksummed, fsynced) vs writing and reading the same bytes as plain files',
+  description:
+    'Indexer.save / Indexer.load (atomic, checksummed, fsynced) vs writing and reading the same bytes as plain files',
   async run({ quick }) {
     const rows = quick ? 10_000 : 100_000;
     const repeat = quick ? 3 : 5;
