@@ -389,6 +389,11 @@ export class LinearSearch implements Search {
           exact[c] = Math.fround(this.distance.compute(query, vectors.subarray(slot * dim, (slot + 1) * dim)));
         }
         sortByDistanceThenSlot(exact, order, n);
+        if (n < m) {
+          // Fewer candidates than asked for cannot happen with finite scores; never trust them.
+          retry.push(row);
+          return;
+        }
         if (n < eligible) {
           let queryNormSquared = 0;
           for (let i = 0; i < dim; i++) queryNormSquared += (query[i] as number) * (query[i] as number);
