@@ -3,8 +3,9 @@ import { calibration } from './calibration.js';
 import { exactSearch } from './exact-search.js';
 import { helloMnist } from './hello-mnist.js';
 import { hnsw } from './hnsw.js';
+import { indexerEvaluation } from './indexer-evaluation.js';
 import { saves } from './saves.js';
 import { storeLevel } from './store-level.js';
 
 /** Every scenario, in the order `pnpm bench` runs them. Add one line per scenario. */
-export const scenarios: Scenario[] = [exactSearch, calibration, storeLevel, hnsw, saves, helloMnist];
+export const scenarios: Scenario[] = [exactSearch, indexerEvaluation, calibration, storeLevel, hnsw, saves, helloMnist];
