@@ -294,7 +294,8 @@ export class LinearSearch implements Search {
     const old = this.scanner;
     const storage = slots?.storageInUse;
     this.scanner = storage instanceof KernelStorage ? new KernelScanner(storage.kernelMemory, this.threads) : null;
-    if (old !== null) void old.close();
+    // Stopping workers cannot fail in a way the caller could act on; the old memory is dropped either way.
+    if (old !== null) old.close().catch(() => {});
   }
 
   remove(ids: ArrayLike<number>): Promise<void> {
