@@ -23,7 +23,7 @@ const PAGES = ['indexer', 'hnsw', 'store-level', 'model', 'linear-kernel'] as co
 type PageName = (typeof PAGES)[number];
 /**
  * The indexer bundle (exact search, memory store, calibration) must stay small. About 7 KB of it
- * is LinearSearch's WebAssembly kernel (three builds, base64) and its worker pool.
+ * is LinearSearch's WebAssembly kernel (three builds with float32 and int8 paths, base64) and its worker pool.
  */
 const INDEXER_GZIP_LIMIT = 48 * 1024;
 

@@ -250,3 +250,129 @@ export function scanRows(
     scan(queries + <usize>r0 * qstride, nq, dim, keys, count, norms, mask, base, m, chunk);
   }
 }
+
+// ---- int8 keys ----------------------------------------------------------------------------
+// Keys are rows of `stride` int8 codes (the dimension rounded up to 16, zero-padded) with a
+// float32 scale each; queries are rows of `stride` int16 codes with a float32 scale each. The
+// dot product is summed exactly in int32 lanes (the caller bounds the codes so it cannot
+// overflow), then converted to float32 and multiplied by the two scales (powers of two).
+
+@inline function hsum4i(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const t0 = i32x4.add(v128.shuffle<i32>(a0, a1, 0, 4, 1, 5), v128.shuffle<i32>(a0, a1, 2, 6, 3, 7));
+  const t1 = i32x4.add(v128.shuffle<i32>(a2, a3, 0, 4, 1, 5), v128.shuffle<i32>(a2, a3, 2, 6, 3, 7));
+  return i32x4.add(v128.shuffle<i32>(t0, t1, 0, 1, 4, 5), v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+}
+
+@inline function dot16(acc: v128, ql: v128, qh: v128, lo: v128, hi: v128): v128 {
+  return i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(ql, lo), i32x4.dot_i16x8_s(qh, hi)));
+}
+
+@inline function scoresI8(sums: v128, scale: f32, kscales: usize, norms: usize, j: i32): v128 {
+  let s = f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.mul(f32x4.splat(scale), v128.load(kscales + (<usize>j << 2))));
+  if (norms != 0) return f32x4.sub(v128.load(norms + (<usize>j << 2)), f32x4.add(s, s));
+  return f32x4.neg(s);
+}
+
+function scanPairI8Simd(
+  qa: usize, qb: usize, two: bool, scaleA: f32, scaleB: f32, stride: i32, keys: usize, kscales: usize,
+  k0: i32, k1: i32, count: i32, norms: usize, mask: usize, heapA: usize, heapB: usize, m: i32,
+): void {
+  const ks = <usize>stride;
+  let thrA = threshold(heapA, m);
+  let thrB = two ? threshold(heapB, m) : Infinity;
+  for (let j = k0; j < k1; j += 4) {
+    const kp = keys + <usize>j * ks, kp1 = kp + ks, kp2 = kp1 + ks, kp3 = kp2 + ks;
+    let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    for (let o: usize = 0; o < ks; o += 16) {
+      const qal = v128.load(qa + (o << 1)), qah = v128.load(qa + (o << 1), 16);
+      const qbl = v128.load(qb + (o << 1)), qbh = v128.load(qb + (o << 1), 16);
+      let x = v128.load(kp + o);
+      let lo = i16x8.extend_low_i8x16_s(x), hi = i16x8.extend_high_i8x16_s(x);
+      a0 = dot16(a0, qal, qah, lo, hi);
+      b0 = dot16(b0, qbl, qbh, lo, hi);
+      x = v128.load(kp1 + o);
+      lo = i16x8.extend_low_i8x16_s(x);
+      hi = i16x8.extend_high_i8x16_s(x);
+      a1 = dot16(a1, qal, qah, lo, hi);
+      b1 = dot16(b1, qbl, qbh, lo, hi);
+      x = v128.load(kp2 + o);
+      lo = i16x8.extend_low_i8x16_s(x);
+      hi = i16x8.extend_high_i8x16_s(x);
+      a2 = dot16(a2, qal, qah, lo, hi);
+      b2 = dot16(b2, qbl, qbh, lo, hi);
+      x = v128.load(kp3 + o);
+      lo = i16x8.extend_low_i8x16_s(x);
+      hi = i16x8.extend_high_i8x16_s(x);
+      a3 = dot16(a3, qal, qah, lo, hi);
+      b3 = dot16(b3, qbl, qbh, lo, hi);
+    }
+    const sa = scoresI8(hsum4i(a0, a1, a2, a3), scaleA, kscales, norms, j);
+    let valid = keyMaskBits(mask, j);
+    if (j + 4 > count) valid &= (1 << (count - j)) - 1;
+    const bitsA = i32x4.bitmask(f32x4.lt(sa, f32x4.splat(thrA))) & valid;
+    if (bitsA != 0) thrA = offerLanes(heapA, m, sa, thrA, bitsA, j);
+    if (two) {
+      const sb = scoresI8(hsum4i(b0, b1, b2, b3), scaleB, kscales, norms, j);
+      const bitsB = i32x4.bitmask(f32x4.lt(sb, f32x4.splat(thrB))) & valid;
+      if (bitsB != 0) thrB = offerLanes(heapB, m, sb, thrB, bitsB, j);
+    }
+  }
+}
+
+function scanOneI8Scalar(
+  q: usize, scale: f32, stride: i32, keys: usize, kscales: usize, k0: i32, k1: i32, norms: usize, mask: usize,
+  heap: usize, m: i32,
+): void {
+  let thr = threshold(heap, m);
+  for (let j = k0; j < k1; j++) {
+    if (mask != 0 && load<u8>(mask + <usize>j) == 0) continue;
+    const kp = keys + <usize>j * <usize>stride;
+    let sum: i32 = 0;
+    for (let i = 0; i < stride; i++) sum += <i32>load<i16>(q + (<usize>i << 1)) * <i32>load<i8>(kp + <usize>i);
+    const dot = <f32>sum * (scale * load<f32>(kscales + (<usize>j << 2)));
+    const score: f32 = norms != 0 ? load<f32>(norms + (<usize>j << 2)) - (dot + dot) : -dot;
+    if (score < thr) thr = offer(heap, m, score, j);
+  }
+}
+
+/**
+ * `scanRows` for int8 keys: queries are int16 rows of `stride` codes with a scale each at
+ * `qscales`, keys int8 rows of `stride` codes with a scale each at `kscales`; the score is
+ * −q·k, or ‖k‖² − 2q·k when `norms` is not 0, with q·k = (Σ q̃ᵢk̃ᵢ)·scale_q·scale_k.
+ */
+export function scanRowsI8(
+  queries: usize, qscales: usize, rows: i32, stride: i32, keys: usize, kscales: usize, count: i32, norms: usize,
+  mask: usize, heaps: usize, m: i32, chunk: i32, block: i32,
+): void {
+  const qstride = <usize>stride << 1;
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const nq = min(block, rows - r0);
+    const base = heapBase(heaps, r0, m);
+    clearHeaps(base, nq, m);
+    for (let k0 = 0; k0 < count; k0 += chunk) {
+      const k1 = min(k0 + chunk, count);
+      if (ASC_FEATURE_SIMD) {
+        let h = 0;
+        for (; h + 1 < nq; h += 2) {
+          const r = r0 + h;
+          const qa = queries + <usize>r * qstride;
+          scanPairI8Simd(qa, qa + qstride, true, load<f32>(qscales + (<usize>r << 2)), load<f32>(qscales + (<usize>(r + 1) << 2)),
+            stride, keys, kscales, k0, k1, count, norms, mask, heapBase(heaps, r, m), heapBase(heaps, r + 1, m), m);
+        }
+        if (h < nq) {
+          const r = r0 + h;
+          const qa = queries + <usize>r * qstride;
+          const hb = heapBase(heaps, r, m);
+          const s = load<f32>(qscales + (<usize>r << 2));
+          scanPairI8Simd(qa, qa, false, s, s, stride, keys, kscales, k0, k1, count, norms, mask, hb, hb, m);
+        }
+      } else {
+        for (let h = 0; h < nq; h++) {
+          const r = r0 + h;
+          scanOneI8Scalar(queries + <usize>r * qstride, load<f32>(qscales + (<usize>r << 2)), stride, keys, kscales,
+            k0, k1, norms, mask, heapBase(heaps, r, m), m);
+        }
+      }
+    }
+  }
+}

@@ -1,15 +1,17 @@
+import { Int8KernelStorage, powerOfTwoScale } from './int8-storage.js';
 import type { VectorSlots } from './vector-slots.js';
 import {
   type CompiledKernel,
   type KernelExports,
   type KernelFlavour,
   type KernelMemory,
+  type KernelRows,
   VECTORS_OFFSET,
   compileKernel,
   instantiateKernel,
   roundUp,
 } from './wasm-kernel.js';
-import { KernelPool, type ScanArgs } from './worker-pool.js';
+import { KernelPool, type ScanJob } from './worker-pool.js';
 
 /** Keys scored per pass over a block of queries: 512 rows of 128 floats stay in a 256 KB second-level cache. */
 const KEY_CHUNK_BYTES = 256 * 1024;
@@ -37,8 +39,17 @@ export interface ScanRequest {
   readonly m: number;
 }
 
-/** Receives one query's candidates: `n` (slot, score) pairs in `slots`/`scores`, in no particular order. */
-export type CandidateVisitor = (row: number, slots: Int32Array, scores: Float32Array, n: number) => void;
+/**
+ * Receives one query's candidates: `n` (slot, score) pairs in `slots`/`scores`, in no particular
+ * order, and the largest error of the query's coding, |qᵢ − scale·q̃ᵢ| (0 for float32 keys).
+ */
+export type CandidateVisitor = (
+  row: number,
+  slots: Int32Array,
+  scores: Float32Array,
+  n: number,
+  queryError: number,
+) => void;
 
 /** How the kernel runs, for `LinearSearch.stats()`. */
 export interface KernelState {
@@ -62,6 +73,7 @@ export class KernelScanner {
   private poolTried = false;
   private normsOf: { slots: VectorSlots; version: number; at: number } | null = null;
   private maxNorm = 0;
+  private maxL1Norm = 0;
   private candidateSlots = new Int32Array(0);
   private candidateScores = new Float32Array(0);
 
@@ -82,6 +94,11 @@ export class KernelScanner {
   /** The largest key norm ‖k‖ seen by the last scan (an upper bound over the scanned keys). */
   get maxKeyNorm(): number {
     return this.maxNorm;
+  }
+
+  /** The largest ‖k‖₁ of the stored rows (int8 storage only; 0 otherwise). */
+  get maxKeyL1(): number {
+    return this.maxL1Norm;
   }
 
   /** Compiles and instantiates the kernel on first use; false when this runtime cannot run it. */
@@ -109,57 +126,93 @@ export class KernelScanner {
     const exports = this.exports as KernelExports;
     const { slots, queries, rows, expansion, mask, m } = request;
     const { dim, count } = slots;
+    const storage = slots.storageInUse as unknown as KernelRows;
+    const int8 = storage instanceof Int8KernelStorage ? storage : null;
     const capacity = slots.ids.length;
     const rowBytes = dim * 4;
-    const normsAt = align16(VECTORS_OFFSET + (capacity + 3) * rowBytes);
+    // Query rows as the kernel reads them: float32, or int16 codes padded like the keys.
+    const queryBytes = int8 === null ? rowBytes : int8.stride * 2;
+    const normsAt = align16(storage.endOffset());
     const maskAt = align16(normsAt + (capacity + 4) * 4);
-    const queriesAt = align16(maskAt + capacity + 8);
-    const perRow = rowBytes + heapBytes(m);
+    const queryScalesAt = align16(maskAt + capacity + 8);
+    const perRow = queryBytes + 4 + heapBytes(m);
     const roundRows = Math.max(1, Math.min(rows, Math.floor(ROUND_BYTES / perRow)));
-    const heapsAt = align16(queriesAt + roundRows * rowBytes);
+    const queriesAt = align16(queryScalesAt + roundRows * 4);
+    const heapsAt = align16(queriesAt + roundRows * queryBytes);
     if (!this.memory.reserve(heapsAt + roundRows * heapBytes(m))) return false;
+    const queryErrors = new Float64Array(roundRows);
 
-    this.refreshNorms(slots, normsAt, expansion);
+    this.refreshNorms(slots, normsAt, expansion, int8);
     if (mask !== null) new Uint8Array(this.memory.buffer, maskAt, mask.length).set(mask);
     const maskPointer = mask === null ? 0 : maskAt;
     if (this.candidateSlots.length < m) {
       this.candidateSlots = new Int32Array(m);
       this.candidateScores = new Float32Array(m);
     }
-    const chunk = Math.max(4, roundUp(Math.floor(KEY_CHUNK_BYTES / rowBytes), 4));
+    const chunk = Math.max(4, roundUp(Math.floor(KEY_CHUNK_BYTES / (int8 === null ? rowBytes : int8.stride)), 4));
     const pool = count * dim * Math.min(rows, roundRows) >= POOL_MIN_WORK ? await this.startPool() : null;
 
     for (let r0 = 0; r0 < rows; r0 += roundRows) {
       const n = Math.min(roundRows, rows - r0);
-      new Float32Array(this.memory.buffer, queriesAt, n * dim).set(queries.subarray(r0 * dim, (r0 + n) * dim));
-      const args = (from: number, to: number): ScanArgs => [
-        queriesAt + from * rowBytes,
-        to - from,
-        dim,
-        VECTORS_OFFSET,
-        count,
-        expansion ? normsAt : 0,
-        maskPointer,
-        heapsAt + from * heapBytes(m),
-        m,
-        chunk,
-        QUERY_BLOCK,
-      ];
+      if (int8 === null) {
+        new Float32Array(this.memory.buffer, queriesAt, n * dim).set(queries.subarray(r0 * dim, (r0 + n) * dim));
+      } else {
+        this.codeQueries(queries, r0, n, dim, int8.stride, queriesAt, queryScalesAt, queryErrors);
+      }
+      const job = (from: number, to: number): ScanJob =>
+        int8 === null
+          ? {
+              fn: 'scanRows',
+              args: [
+                queriesAt + from * queryBytes,
+                to - from,
+                dim,
+                VECTORS_OFFSET,
+                count,
+                expansion ? normsAt : 0,
+                maskPointer,
+                heapsAt + from * heapBytes(m),
+                m,
+                chunk,
+                QUERY_BLOCK,
+              ],
+            }
+          : {
+              fn: 'scanRowsI8',
+              args: [
+                queriesAt + from * queryBytes,
+                queryScalesAt + from * 4,
+                to - from,
+                int8.stride,
+                VECTORS_OFFSET,
+                int8.scalesOffset,
+                count,
+                expansion ? normsAt : 0,
+                maskPointer,
+                heapsAt + from * heapBytes(m),
+                m,
+                chunk,
+                QUERY_BLOCK,
+              ],
+            };
+      const here = ({ fn, args }: ScanJob) => {
+        (exports[fn] as (...a: number[]) => void)(...args);
+      };
       if (pool !== null && n >= 2) {
         const parts = Math.min(pool.size, n);
-        const jobs: ScanArgs[] = [];
-        for (let p = 0; p < parts; p++) jobs.push(args(Math.floor((p * n) / parts), Math.floor(((p + 1) * n) / parts)));
+        const jobs: ScanJob[] = [];
+        for (let p = 0; p < parts; p++) jobs.push(job(Math.floor((p * n) / parts), Math.floor(((p + 1) * n) / parts)));
         try {
           await pool.run(jobs);
         } catch {
           // A failed worker: drop the pool and scan this round here.
           await this.closePool();
-          exports.scanRows(...args(0, n));
+          here(job(0, n));
         }
       } else {
-        exports.scanRows(...args(0, n));
+        here(job(0, n));
       }
-      this.visitRound(r0, n, heapsAt, m, visit);
+      this.visitRound(r0, n, heapsAt, m, queryErrors, visit);
     }
     return true;
   }
@@ -169,7 +222,14 @@ export class KernelScanner {
     await this.closePool();
   }
 
-  private visitRound(r0: number, n: number, heapsAt: number, m: number, visit: CandidateVisitor): void {
+  private visitRound(
+    r0: number,
+    n: number,
+    heapsAt: number,
+    m: number,
+    queryErrors: Float64Array,
+    visit: CandidateVisitor,
+  ): void {
     const buffer = this.memory.buffer;
     const words = new Int32Array(buffer, heapsAt, (n * heapBytes(m)) / 4);
     const floats = new Float32Array(buffer, heapsAt, words.length);
@@ -183,7 +243,7 @@ export class KernelScanner {
         candidateScores[e] = floats[base + 2 + 2 * e] as number;
         candidateSlots[e] = words[base + 3 + 2 * e] as number;
       }
-      visit(r0 + r, candidateSlots, candidateScores, size);
+      visit(r0 + r, candidateSlots, candidateScores, size, queryErrors[r] as number);
     }
   }
 
@@ -192,15 +252,52 @@ export class KernelScanner {
    * float32 at `at`; both only when the slots changed since the last scan. (A search's distance
    * never changes, so `expansion` is the same on every call.)
    */
-  private refreshNorms(slots: VectorSlots, at: number, expansion: boolean): void {
+  private refreshNorms(slots: VectorSlots, at: number, expansion: boolean, int8: Int8KernelStorage | null): void {
     const known = this.normsOf;
     if (known !== null && known.slots === slots && known.version === slots.version && known.at === at) return;
     const { norms, count } = slots;
     let max = 0;
     for (let s = 0; s < count; s++) max = Math.max(max, norms[s] as number);
     this.maxNorm = Math.sqrt(max);
+    this.maxL1Norm = int8 === null ? 0 : int8.maxL1(count);
     if (expansion) new Float32Array(this.memory.buffer, at, count).set(norms.subarray(0, count));
     this.normsOf = { slots, version: slots.version, at };
+  }
+
+  /**
+   * Codes rows `[r0, r0 + n)` of `queries` as int16 with a power-of-two scale each, small enough
+   * that a dot product with int8 keys of `stride` codes fits in int32, and records each row's
+   * largest coding error.
+   */
+  private codeQueries(
+    queries: Float32Array,
+    r0: number,
+    n: number,
+    dim: number,
+    stride: number,
+    at: number,
+    scalesAt: number,
+    errors: Float64Array,
+  ): void {
+    const top = Math.min(32767, Math.floor((2 ** 31 - 1) / (127 * stride)));
+    const codes = new Int16Array(this.memory.buffer, at, n * stride);
+    const scales = new Float32Array(this.memory.buffer, scalesAt, n);
+    codes.fill(0);
+    for (let r = 0; r < n; r++) {
+      const row = (r0 + r) * dim;
+      let max = 0;
+      for (let i = 0; i < dim; i++) max = Math.max(max, Math.abs(queries[row + i] as number));
+      const scale = powerOfTwoScale(max, top);
+      let error = 0;
+      for (let i = 0; i < dim; i++) {
+        const value = queries[row + i] as number;
+        const code = Math.max(-top, Math.min(top, Math.round(value / scale)));
+        codes[r * stride + i] = code;
+        error = Math.max(error, Math.abs(value - code * scale));
+      }
+      scales[r] = scale;
+      errors[r] = error;
+    }
   }
 
   private async startPool(): Promise<KernelPool | null> {

@@ -28,11 +28,12 @@ import {
 } from '@simkit/distances';
 import { readIndexFiles, writeIndexFiles } from './index-files.js';
 import { KernelScanner } from './kernel-scan.js';
-import { dotLowerBound, expansionLowerBound } from './score-bounds.js';
+import { INT8_MAX_VALUE, Int8KernelStorage } from './int8-storage.js';
+import { dotLowerBound, expansionLowerBound, float32DotError, int8DotError } from './score-bounds.js';
 import { SerialQueue } from './serial-queue.js';
 import { TopKHeaps } from './top-k-heaps.js';
-import { TOMBSTONE, VectorSlots } from './vector-slots.js';
-import { KernelMemory, KernelStorage } from './wasm-kernel.js';
+import { TOMBSTONE, type VectorStorage, VectorSlots } from './vector-slots.js';
+import { KernelMemory, type KernelRows, KernelStorage } from './wasm-kernel.js';
 import { hardwareThreads } from './worker-host.js';
 
 /** Options of `new LinearSearch(...)`: only `distance` is required. */
@@ -55,6 +56,14 @@ export interface LinearSearchOptions {
    * can be shared. Default: every hardware thread. 1 keeps lookups on the calling thread.
    */
   readonly threads?: number;
+  /**
+   * How the vectors are kept. `'f32'` (default): as given. `'int8'`: as int8 codes times a
+   * power-of-two scale per vector (about a quarter of the memory), scanned by the kernel's int8
+   * path; every distance is then exact for the rounded vectors, which differ slightly from the
+   * ones added (measure recall on your data). Needs the WebAssembly kernel: cosine, inner
+   * product or euclidean distances with `kernel: 'auto'`.
+   */
+  readonly precision?: 'f32' | 'int8';
 }
 
 /**
@@ -98,7 +107,10 @@ const PACKAGE = '@simkit/search-linear';
 
 /** The keys one lookup scans: all stored slots (optionally masked) or a gathered subset. */
 interface KeySource {
+  /** The keys as float32 (for compact storage, decoded when first read). */
   readonly vectors: Float32Array;
+  /** True when the keys were gathered out of the slots (they are then not the kernel's). */
+  readonly gathered: boolean;
   /** `‖v‖²` of each key, for the dot-product expansion. */
   readonly norms: Float64Array;
   readonly ids: Int32Array;
@@ -128,6 +140,23 @@ function kernelRankingOf(distance: Distance): 'dot' | 'expansion' | null {
   if (proto === CosineDistance.prototype || proto === InnerProductDistance.prototype) return 'dot';
   if (proto === EuclideanDistance.prototype || proto === SquaredEuclideanDistance.prototype) return 'expansion';
   return null;
+}
+
+/** True for storage in the kernel's WebAssembly memory (float32 rows or int8 codes). */
+function isKernelRows(storage: VectorStorage | undefined): storage is VectorStorage & KernelRows {
+  return storage instanceof KernelStorage || storage instanceof Int8KernelStorage;
+}
+
+/** Refuses values int8 storage cannot hold (beyond ±127 × 2⁶⁰), before anything is stored. */
+function checkInt8Range(data: Float32Array): void {
+  for (let i = 0; i < data.length; i++) {
+    if (Math.abs(data[i] as number) > INT8_MAX_VALUE) {
+      throw invalidArgument(
+        `LinearSearch: precision 'int8' holds values up to ±${INT8_MAX_VALUE.toExponential(2)}; value ${i} is ${data[i]}. Scale the vectors down or use precision 'f32'.`,
+        { index: i },
+      );
+    }
+  }
 }
 
 /** Which distances rank by the expansion `‖q‖² − 2q·k + ‖k‖²` (then re-score exactly): only our own euclidean ones. */
@@ -197,6 +226,8 @@ export class LinearSearch implements Search {
   /** How the WebAssembly kernel ranks for this distance; null when lookups use the JavaScript scan only. */
   private readonly kernelRanking: 'dot' | 'expansion' | null;
   private readonly threads: number;
+  /** `'int8'` keeps compact codes; see LinearSearchOptions.precision. */
+  readonly precision: 'f32' | 'int8';
   private scanner: KernelScanner | null = null;
   private readonly queue = new SerialQueue();
   private kernelQueries = 0;
@@ -233,17 +264,36 @@ export class LinearSearch implements Search {
     }
     this.kernelRanking = kernel === 'auto' ? kernelRankingOf(this.distance) : null;
     this.threads = options.threads === undefined ? hardwareThreads() : blockOption(options.threads, 'threads', 1);
+    const precision = options.precision ?? 'f32';
+    if (precision !== 'f32' && precision !== 'int8') {
+      throw invalidArgument(`LinearSearch: precision must be 'f32' or 'int8'; got ${describe(precision)}.`);
+    }
+    if (precision === 'int8' && this.kernelRanking === null) {
+      throw invalidArgument(
+        `LinearSearch: precision 'int8' needs the WebAssembly kernel, which serves the cosine, inner_product, euclidean and squared_euclidean distances of @simkit/distances with kernel 'auto'; this one uses '${this.distance.name}'${kernel === 'js' ? " with kernel 'js'" : ''}.`,
+      );
+    }
+    this.precision = precision;
   }
 
   /** Builds a LinearSearch from `toConfig()` output. */
   static fromConfig(config: ComponentConfig): LinearSearch {
     expectConfig(config, CONFIG_TYPE, CONFIG_VERSION);
-    const { distance, dim } = config.config;
+    const { distance, dim, precision } = config.config;
     if (typeof distance !== 'string') {
       throw invalidArgument(`A '${CONFIG_TYPE}' config needs a distance name; got ${describe(distance)}.`);
     }
     if (dim !== null && dim !== undefined) assertPositiveInteger(dim, 'dim');
-    return new LinearSearch({ distance, ...(typeof dim === 'number' ? { dim } : {}) });
+    if (precision !== undefined && precision !== 'f32' && precision !== 'int8') {
+      throw invalidArgument(
+        `A '${CONFIG_TYPE}' config's precision must be 'f32' or 'int8'; got ${describe(precision)}.`,
+      );
+    }
+    return new LinearSearch({
+      distance,
+      ...(typeof dim === 'number' ? { dim } : {}),
+      ...(precision === 'int8' ? { precision } : {}),
+    });
   }
 
   get dim(): number | undefined {
@@ -276,15 +326,25 @@ export class LinearSearch implements Search {
     const checked = checkAddInput(ids, embeddings, this.dim);
     if (checked.length === 0) return;
     const b = asBatch(embeddings, this.dim, 'embeddings');
+    if (this.precision === 'int8') checkInt8Range(b.data);
     const data = this.distance.normalize ? normalizeRows(b.data, b.dim, new Float32Array(b.data.length)) : b.data;
     if (this.slots === undefined) this.replaceSlots(new VectorSlots(b.dim, 64, this.storageFor(b.dim)));
     (this.slots as VectorSlots).put(checked, data);
   }
 
   /** Where new slots keep their vectors: the kernel's memory when lookups can run on it, else a plain Float32Array. */
-  private storageFor(dim: number): KernelStorage | undefined {
+  private storageFor(dim: number): VectorStorage | undefined {
     if (this.kernelRanking === null) return undefined;
     const memory = KernelMemory.create();
+    if (this.precision === 'int8') {
+      if (memory === null) {
+        throw new SimkitError(
+          'UNSUPPORTED',
+          "LinearSearch: precision 'int8' needs WebAssembly, which this runtime does not offer. Use precision 'f32'.",
+        );
+      }
+      return new Int8KernelStorage(memory, dim);
+    }
     return memory === null ? undefined : new KernelStorage(memory, dim);
   }
 
@@ -293,7 +353,7 @@ export class LinearSearch implements Search {
     this.slots = slots;
     const old = this.scanner;
     const storage = slots?.storageInUse;
-    this.scanner = storage instanceof KernelStorage ? new KernelScanner(storage.kernelMemory, this.threads) : null;
+    this.scanner = isKernelRows(storage) ? new KernelScanner(storage.kernelMemory, this.threads) : null;
     // Stopping workers cannot fail in a way the caller could act on; the old memory is dropped either way.
     if (old !== null) old.close().catch(() => {});
   }
@@ -334,13 +394,13 @@ export class LinearSearch implements Search {
     if (rows === 0) return [];
     const slots = this.slots;
     if (slots === undefined) return emptyRows(rows);
-    const scanner = this.scanner !== null && slots.storageInUse instanceof KernelStorage ? this.scanner : null;
+    const scanner = this.scanner !== null && isKernelRows(slots.storageInUse) ? this.scanner : null;
     const source = this.keySource(slots, filter, scanner === null ? 0.5 : KERNEL_GATHER_SHARE);
     const kk = Math.min(k, source.eligible);
     if (kk === 0) return emptyRows(rows);
     const dim = slots.dim;
     const queryData = this.distance.normalize ? normalizeRows(q.data, dim, new Float32Array(q.data.length)) : q.data;
-    if (scanner !== null && source.vectors === slots.vectors) {
+    if (scanner !== null && !source.gathered) {
       return this.kernelLookup(scanner, slots, queryData, rows, source, kk);
     }
     return this.scanJs(queryData, rows, dim, source, kk);
@@ -379,15 +439,14 @@ export class LinearSearch implements Search {
     const order = new Int32Array(m);
     const ran = await scanner.scan(
       { slots, queries: queryData, rows, expansion, mask: source.mask, m },
-      (row, candidates, scores, n) => {
-        const vectors = slots.vectors;
+      (row, candidates, scores, n, queryError) => {
         const query = queryData.subarray(row * dim, (row + 1) * dim);
         let worst = Number.NEGATIVE_INFINITY;
         for (let c = 0; c < n; c++) {
           const slot = candidates[c] as number;
           order[c] = slot;
           worst = Math.max(worst, scores[c] as number);
-          exact[c] = Math.fround(this.distance.compute(query, vectors.subarray(slot * dim, (slot + 1) * dim)));
+          exact[c] = Math.fround(this.distance.compute(query, slots.row(slot)));
         }
         sortByDistanceThenSlot(exact, order, n);
         if (n < m) {
@@ -398,9 +457,15 @@ export class LinearSearch implements Search {
         if (n < eligible) {
           let queryNormSquared = 0;
           for (let i = 0; i < dim; i++) queryNormSquared += (query[i] as number) * (query[i] as number);
+          const queryNorm = Math.sqrt(queryNormSquared);
+          const keyNorm = scanner.maxKeyNorm;
+          const dotError =
+            this.precision === 'int8'
+              ? int8DotError(queryError, scanner.maxKeyL1, queryNorm, keyNorm)
+              : float32DotError(dim, queryNorm, keyNorm);
           const bound = expansion
-            ? expansionLowerBound(worst, queryNormSquared, scanner.maxKeyNorm, dim, root)
-            : dotLowerBound(worst, Math.sqrt(queryNormSquared), scanner.maxKeyNorm, dim);
+            ? expansionLowerBound(worst, dotError, queryNormSquared, keyNorm, dim, root)
+            : dotLowerBound(worst, dotError, queryNorm, keyNorm, dim);
           if (!(Math.fround(bound) > (exact[k - 1] as number))) {
             retry.push(row);
             return;
@@ -546,10 +611,20 @@ export class LinearSearch implements Search {
    * at most half of the keys, those are gathered into one block so rejected keys cost no distance.
    */
   private keySource(slots: VectorSlots, filter: ((id: number) => boolean) | undefined, gatherShare: number): KeySource {
-    const { vectors, ids, count, dim } = slots;
-    if (filter === undefined && slots.removed === 0) {
-      return { vectors, norms: slots.norms, ids, count, mask: null, eligible: count };
-    }
+    const { ids, count, dim } = slots;
+    // The slots' own keys; their float32 rows are only read (and, for compact storage, decoded) when a JS scan needs them.
+    const whole = (mask: Uint8Array | null, eligible: number): KeySource => ({
+      get vectors() {
+        return slots.vectors;
+      },
+      gathered: false,
+      norms: slots.norms,
+      ids,
+      count,
+      mask,
+      eligible,
+    });
+    if (filter === undefined && slots.removed === 0) return whole(null, count);
     const mask = new Uint8Array(count);
     let eligible = 0;
     for (let s = 0; s < count; s++) {
@@ -560,7 +635,7 @@ export class LinearSearch implements Search {
       }
     }
     if (filter === undefined || eligible > count * gatherShare) {
-      return { vectors, norms: slots.norms, ids, count, mask: eligible === count ? null : mask, eligible };
+      return whole(eligible === count ? null : mask, eligible);
     }
     const gatheredVectors = new Float32Array(eligible * dim);
     const gatheredNorms = new Float64Array(eligible);
@@ -568,11 +643,19 @@ export class LinearSearch implements Search {
     let to = 0;
     for (let s = 0; s < count; s++) {
       if (mask[s] === 0) continue;
-      gatheredVectors.set(vectors.subarray(s * dim, (s + 1) * dim), to * dim);
+      gatheredVectors.set(slots.row(s), to * dim);
       gatheredNorms[to] = slots.norms[s] as number;
       gatheredIds[to++] = ids[s] as number;
     }
-    return { vectors: gatheredVectors, norms: gatheredNorms, ids: gatheredIds, count: eligible, mask: null, eligible };
+    return {
+      vectors: gatheredVectors,
+      gathered: true,
+      norms: gatheredNorms,
+      ids: gatheredIds,
+      count: eligible,
+      mask: null,
+      eligible,
+    };
   }
 
   reset(): Promise<void> {
@@ -651,7 +734,11 @@ export class LinearSearch implements Search {
       type: CONFIG_TYPE,
       version: CONFIG_VERSION,
       package: PACKAGE,
-      config: { distance: this.distance.name, dim: this.dim ?? null },
+      config: {
+        distance: this.distance.name,
+        dim: this.dim ?? null,
+        ...(this.precision === 'int8' ? { precision: 'int8' } : {}),
+      },
     };
   }
 }

@@ -1,24 +1,73 @@
+import { SimkitError } from '@simkit/core';
 import { squaredNorms } from '@simkit/distances';
 
 const INITIAL_CAPACITY = 64;
+
+/** ‖v‖² of one row, summed in float64 in index order (as `squaredNorms` does for each row). */
+function squaredNorm(row: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += (row[i] as number) * (row[i] as number);
+  return sum;
+}
 /** Marks a slot whose vector was removed. Valid ids are never negative. */
 export const TOMBSTONE = -1;
 
-/** Where the vectors live: a plain Float32Array, or a region of the WebAssembly kernel's memory. */
+/**
+ * Where the vectors live: float32 rows (a plain Float32Array, or a region of the WebAssembly
+ * kernel's memory), or compact codes that hold a rounded copy of each row.
+ */
 export interface VectorStorage {
-  /** Makes room for `floats` floats, keeping the first `keep`; false when it cannot (the slots then move to the heap). */
-  resize(floats: number, keep: number): boolean;
-  /** The current view of the floats (take it again after any resize or growth of the memory behind it). */
-  view(): Float32Array;
+  /** True when `write` rounds the row (compact codes): `read` then returns the rounded values. */
+  readonly lossy: boolean;
+  /** Makes room for `rows` rows, keeping the first `keep`; false when it cannot (the slots then move to the heap). */
+  resize(rows: number, keep: number): boolean;
+  /** Stores `data[offset, offset + dim)` as row `slot`. */
+  write(slot: number, data: Float32Array, offset: number): void;
+  /** Row `slot` as float32: a view of the storage, or a decoded copy valid until the next `read`. */
+  read(slot: number): Float32Array;
+  /** Copies row `from` to row `to` (to ≤ from, for compaction). */
+  move(from: number, to: number): void;
+  /** Rows `[0, count)` as one float32 array: a view, or a decoded copy. */
+  rows(count: number): Float32Array;
+}
+
+/** Float32 rows behind a view; subclasses say where the view comes from. */
+export abstract class FloatRows implements VectorStorage {
+  readonly lossy = false;
+  protected readonly dim: number;
+
+  constructor(dim: number) {
+    this.dim = dim;
+  }
+
+  abstract resize(rows: number, keep: number): boolean;
+  /** The current view of every row (take it again after any resize or growth of the memory behind it). */
+  abstract view(): Float32Array;
+
+  write(slot: number, data: Float32Array, offset: number): void {
+    this.view().set(data.subarray(offset, offset + this.dim), slot * this.dim);
+  }
+
+  read(slot: number): Float32Array {
+    return this.view().subarray(slot * this.dim, (slot + 1) * this.dim);
+  }
+
+  move(from: number, to: number): void {
+    this.view().copyWithin(to * this.dim, from * this.dim, (from + 1) * this.dim);
+  }
+
+  rows(_count: number): Float32Array {
+    return this.view();
+  }
 }
 
 /** Vectors in an ordinary Float32Array. */
-export class HeapStorage implements VectorStorage {
+export class HeapStorage extends FloatRows {
   private data = new Float32Array(0);
 
-  resize(floats: number, keep: number): boolean {
-    const next = new Float32Array(floats);
-    next.set(this.data.subarray(0, keep));
+  resize(rows: number, keep: number): boolean {
+    const next = new Float32Array(rows * this.dim);
+    next.set(this.data.subarray(0, keep * this.dim));
     this.data = next;
     return true;
   }
@@ -51,10 +100,10 @@ export class VectorSlots {
    * `capacity` may be 0: nothing is allocated until the first `put`, whatever `dim` says.
    * `storage` defaults to a plain Float32Array; when it cannot grow, the vectors move to one.
    */
-  constructor(dim: number, capacity = INITIAL_CAPACITY, storage: VectorStorage = new HeapStorage()) {
+  constructor(dim: number, capacity = INITIAL_CAPACITY, storage: VectorStorage = new HeapStorage(dim)) {
     this.dim = dim;
     this.storage = storage;
-    this.allocate(capacity * dim, 0);
+    this.allocate(capacity, 0);
     this.norms = new Float64Array(capacity);
     this.ids = new Int32Array(capacity);
   }
@@ -68,16 +117,24 @@ export class VectorSlots {
       if (slots.slotOf.has(id)) return `id ${id} appears twice`;
       slots.slotOf.set(id, s);
     }
-    slots.vectors.set(vectors);
-    if (ids.length > 0) squaredNorms(vectors, dim, slots.norms);
+    for (let s = 0; s < ids.length; s++) slots.storage.write(s, vectors, s * dim);
+    if (ids.length > 0) slots.computeNorms(vectors, 0, ids.length);
     slots.ids.set(ids);
     slots.count = ids.length;
     return slots;
   }
 
-  /** `capacity × dim` floats; slots `[0, count)` are in use. A view: take it again after any change. */
+  /**
+   * The stored rows as float32, slots `[0, count)` in use: a view of float32 storage (take it
+   * again after any change), or a decoded copy of compact storage (costly: prefer `row`).
+   */
   get vectors(): Float32Array {
-    return this.storage.view();
+    return this.storage.rows(this.count);
+  }
+
+  /** The stored row of `slot` as float32 (a decoded copy of compact storage is valid until the next call). */
+  row(slot: number): Float32Array {
+    return this.storage.read(slot);
   }
 
   /** The storage the vectors are in now (it changes when a kernel memory cannot grow further). */
@@ -109,8 +166,8 @@ export class VectorSlots {
     for (const id of ids) if (!this.slotOf.has(id)) fresh++;
     this.reserve(this.count + fresh);
     this.version++;
-    const norms = squaredNorms(data, dim);
-    const vectors = this.vectors;
+    const storage = this.storage;
+    const norms = storage.lossy ? null : squaredNorms(data, dim);
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r] as number;
       let slot = this.slotOf.get(id);
@@ -119,8 +176,8 @@ export class VectorSlots {
         this.ids[slot] = id;
         this.slotOf.set(id, slot);
       }
-      vectors.set(data.subarray(r * dim, (r + 1) * dim), slot * dim);
-      this.norms[slot] = norms[r] as number;
+      storage.write(slot, data, r * dim);
+      this.norms[slot] = norms === null ? squaredNorm(storage.read(slot)) : (norms[r] as number);
     }
   }
 
@@ -144,8 +201,6 @@ export class VectorSlots {
   /** Closes the gaps left by removals, keeping insertion order, and shrinks memory that is mostly unused. */
   compact(): void {
     this.version++;
-    const dim = this.dim;
-    const vectors = this.vectors;
     const ids = this.ids;
     const norms = this.norms;
     let to = 0;
@@ -153,7 +208,7 @@ export class VectorSlots {
       const id = ids[from] as number;
       if (id === TOMBSTONE) continue;
       if (to !== from) {
-        vectors.copyWithin(to * dim, from * dim, (from + 1) * dim);
+        this.storage.move(from, to);
         norms[to] = norms[from] as number;
         ids[to] = id;
         this.slotOf.set(id, to);
@@ -175,12 +230,11 @@ export class VectorSlots {
     }
     const vectors = new Float32Array(this.size * dim);
     const ids = new Int32Array(this.size);
-    const stored = this.vectors;
     let to = 0;
     for (let s = 0; s < this.count; s++) {
       const id = this.ids[s] as number;
       if (id === TOMBSTONE) continue;
-      vectors.set(stored.subarray(s * dim, (s + 1) * dim), to * dim);
+      vectors.set(this.storage.read(s), to * dim);
       ids[to++] = id;
     }
     return { vectors, ids };
@@ -195,7 +249,7 @@ export class VectorSlots {
   }
 
   private resize(capacity: number): void {
-    this.allocate(capacity * this.dim, this.count * this.dim);
+    this.allocate(capacity, this.count);
     const norms = new Float64Array(capacity);
     norms.set(this.norms.subarray(0, this.count));
     const ids = new Int32Array(capacity);
@@ -204,12 +258,32 @@ export class VectorSlots {
     this.ids = ids;
   }
 
-  /** Resizes the storage, moving to a plain Float32Array when the current storage cannot hold the floats. */
-  private allocate(floats: number, keep: number): void {
-    if (this.storage.resize(floats, keep)) return;
-    const heap = new HeapStorage();
-    heap.resize(floats, 0);
-    heap.view().set(this.storage.view().subarray(0, keep));
+  /**
+   * Resizes the storage, moving float32 rows to a plain Float32Array when the current storage
+   * cannot hold them; compact storage refuses with UNSUPPORTED instead.
+   */
+  private allocate(rows: number, keep: number): void {
+    if (this.storage.resize(rows, keep)) return;
+    if (this.storage.lossy) {
+      // Moving rounded rows to float32 would keep later rows unrounded: refuse instead (nothing was stored yet).
+      throw new SimkitError(
+        'UNSUPPORTED',
+        `This index cannot hold ${rows} compact vectors of dimension ${this.dim} in its 4 GiB WebAssembly memory. Split the index, or use precision 'f32' (its vectors then move to the JavaScript heap).`,
+        { details: { rows, dim: this.dim } },
+      );
+    }
+    const heap = new HeapStorage(this.dim);
+    heap.resize(rows, 0);
+    heap.view().set(this.storage.rows(keep).subarray(0, keep * this.dim));
     this.storage = heap;
+  }
+
+  /** ‖v‖² of the stored rows `[from, from + n)`, given as `data` when the storage keeps rows exactly. */
+  private computeNorms(data: Float32Array, from: number, n: number): void {
+    if (!this.storage.lossy) {
+      squaredNorms(data, this.dim, this.norms.subarray(from, from + n));
+      return;
+    }
+    for (let s = from; s < from + n; s++) this.norms[s] = squaredNorm(this.storage.read(s));
   }
 }

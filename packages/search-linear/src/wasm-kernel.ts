@@ -1,4 +1,5 @@
 import { KERNEL_BUILDS } from './generated/kernels.js';
+import { FloatRows } from './vector-slots.js';
 
 /** Which build of the WebAssembly kernel runs: f32x4 lanes with fused multiply-adds, plain f32x4 lanes, or scalar. */
 export type KernelFlavour = (typeof KERNEL_BUILDS)[number]['flavour'];
@@ -17,6 +18,21 @@ export interface KernelExports {
     rows: number,
     dim: number,
     keys: number,
+    count: number,
+    norms: number,
+    mask: number,
+    heaps: number,
+    m: number,
+    chunk: number,
+    block: number,
+  ): void;
+  scanRowsI8(
+    queries: number,
+    queryScales: number,
+    rows: number,
+    stride: number,
+    keys: number,
+    keyScales: number,
     count: number,
     norms: number,
     mask: number,
@@ -145,25 +161,31 @@ export function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }
 
-/**
- * Vectors in the kernel's memory from VECTORS_OFFSET on, with room for the kernel to read up to
- * three rows past the last (it scores keys four at a time).
- */
-export class KernelStorage {
+/** Storage in the kernel's memory, as the scanner needs to know it. */
+export interface KernelRows {
   readonly kernelMemory: KernelMemory;
-  private readonly dim: number;
+  /** The first byte after the storage's regions (the scanner lays its scratch out from there). */
+  endOffset(): number;
+}
+
+/**
+ * Float32 vectors in the kernel's memory from VECTORS_OFFSET on, with room for the kernel to
+ * read up to three rows past the last (it scores keys four at a time).
+ */
+export class KernelStorage extends FloatRows implements KernelRows {
+  readonly kernelMemory: KernelMemory;
   private floats = 0;
   private cached: Float32Array | null = null;
 
   constructor(kernelMemory: KernelMemory, dim: number) {
+    super(dim);
     this.kernelMemory = kernelMemory;
-    this.dim = dim;
   }
 
-  resize(floats: number, _keep: number): boolean {
-    // The region starts at a fixed offset and grows in place, so the kept floats stay where they are.
-    if (!this.kernelMemory.reserve(VECTORS_OFFSET + (floats + 3 * this.dim) * 4)) return false;
-    this.floats = floats;
+  resize(rows: number, _keep: number): boolean {
+    // The region starts at a fixed offset and grows in place, so the kept rows stay where they are.
+    if (!this.kernelMemory.reserve(VECTORS_OFFSET + (rows + 3) * this.dim * 4)) return false;
+    this.floats = rows * this.dim;
     this.cached = null;
     return true;
   }
@@ -174,5 +196,9 @@ export class KernelStorage {
       this.cached = new Float32Array(buffer, VECTORS_OFFSET, this.floats);
     }
     return this.cached;
+  }
+
+  endOffset(): number {
+    return VECTORS_OFFSET + this.floats * 4 + 3 * this.dim * 4;
   }
 }

@@ -2,20 +2,11 @@ import type { CompiledKernel } from './wasm-kernel.js';
 import { type WorkerHandle, spawnWorker } from './worker-host.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
-/** Arguments of the kernel's `scanRows`, in order. */
-export type ScanArgs = readonly [
-  queries: number,
-  rows: number,
-  dim: number,
-  keys: number,
-  count: number,
-  norms: number,
-  mask: number,
-  heaps: number,
-  m: number,
-  chunk: number,
-  block: number,
-];
+/** One call of a kernel scan: the export's name and its arguments (byte offsets and counts), in order. */
+export interface ScanJob {
+  readonly fn: 'scanRows' | 'scanRowsI8';
+  readonly args: readonly number[];
+}
 
 /** How long a new worker may take to instantiate the kernel before the pool gives up on threads. */
 const READY_TIMEOUT_MS = 15_000;
@@ -95,16 +86,16 @@ export class KernelPool {
   }
 
   /** Runs each job on its own worker (at most `size` jobs) and resolves when all are done. */
-  async run(jobs: readonly ScanArgs[]): Promise<void> {
+  async run(jobs: readonly ScanJob[]): Promise<void> {
     if (this.failure !== null) throw this.failure;
     if (jobs.length > this.workers.length) throw new Error('more jobs than workers');
-    const done = jobs.map((args, i) => {
+    const done = jobs.map(({ fn, args }, i) => {
       const worker = this.workers[i] as WorkerHandle;
       const id = this.nextId++;
       return new Promise<void>((resolve, reject) => {
         this.waiting.set(id, { resolve, reject });
         worker.busy();
-        worker.post({ type: 'job', id, args });
+        worker.post({ type: 'job', id, fn, args });
       });
     });
     try {

@@ -2,8 +2,8 @@
  * The script each search worker runs, kept as text so it needs no file of its own: in Node it is
  * started with `eval: true` (as CommonJS or as a module, whatever the process's `--input-type`, so it
  * reaches `worker_threads` through `process.getBuiltinModule`), in browsers from a blob URL.
- * It instantiates the kernel it is sent over the shared memory it is sent, then runs `scanRows`
- * for each job and answers with the job's id (or the error message).
+ * It instantiates the kernel it is sent over the shared memory it is sent, then runs the scan
+ * each job names and answers with the job's id (or the error message).
  */
 export const WORKER_SOURCE = `'use strict';
 const inNode = typeof process === 'object' && typeof process.getBuiltinModule === 'function';
@@ -20,7 +20,7 @@ function handle(message) {
     return;
   }
   try {
-    kernel.scanRows.apply(null, message.args);
+    kernel[message.fn].apply(null, message.args);
     port.postMessage({ type: 'done', id: message.id });
   } catch (error) {
     port.postMessage({ type: 'done', id: message.id, error: String((error && error.message) || error) });
