@@ -329,3 +329,97 @@ describe('LinearSearch on the WebAssembly kernel', () => {
     expect(scanner.state()).toMatchObject({ threads: 1, sharedMemory: false }); // no threads without shared memory
   });
 });
+
+describe('the int8 path of each kernel build this runtime runs', () => {
+  // The relaxed build's int8 path is the SIMD build's code (it uses no relaxed instruction);
+  // Node 20 runs that build only with a flag, so it is checked here when the runtime validates it.
+  for (const build of KERNEL_BUILDS.filter((b) => WebAssembly.validate(unsharedBytes(b)))) {
+    it(`${build.flavour}: keeps each query's m best keys by (score, slot), scores exact from integer sums`, () => {
+      const bytes = unsharedBytes(build);
+      const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536 });
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
+        .exports as unknown as {
+        scanRowsI8: (...args: number[]) => void;
+      };
+      for (const [seed, dim, count, rows, m, expansion, masked] of [
+        [1, 5, 37, 3, 4, false, false],
+        [2, 16, 50, 4, 7, true, true],
+        [3, 33, 64, 5, 64, false, true],
+        [4, 100, 41, 2, 10, true, false],
+      ] as const) {
+        const stride = Math.ceil(dim / 16) * 16;
+        new Uint8Array(memory.buffer).fill(0); // padding codes must be zero, as the storage and the query coder write them
+        const random = numbers(count * dim + rows * dim + count + rows, seed);
+        const keysAt = 65536;
+        const keyScalesAt = keysAt + (count + 4) * stride;
+        const normsAt = keyScalesAt + (count + 4) * 4;
+        const maskAt = normsAt + (count + 4) * 4;
+        const queriesAt = maskAt + count + 16 - ((maskAt + count) % 16);
+        const queryScalesAt = queriesAt + rows * stride * 2;
+        const heapsAt = queryScalesAt + rows * 4 + 16;
+        const keyCodes = new Int8Array(memory.buffer, keysAt, count * stride);
+        const keyScales = new Float32Array(memory.buffer, keyScalesAt, count);
+        const norms = new Float32Array(memory.buffer, normsAt, count);
+        const mask = new Uint8Array(memory.buffer, maskAt, count);
+        const queryCodes = new Int16Array(memory.buffer, queriesAt, rows * stride);
+        const queryScales = new Float32Array(memory.buffer, queryScalesAt, rows);
+        for (let s = 0; s < count; s++) {
+          keyScales[s] = 2 ** (Math.floor((random[count * dim + rows * dim + s] as number) * 8) - 6);
+          for (let i = 0; i < dim; i++) keyCodes[s * stride + i] = Math.round((random[s * dim + i] as number) * 254);
+          // Every sixth key repeats the one before it: equal scores, settled by slot.
+          if (s % 6 === 5) {
+            keyCodes.copyWithin(s * stride, (s - 1) * stride, s * stride);
+            keyScales[s] = keyScales[s - 1] as number;
+          }
+          let n = 0;
+          for (let i = 0; i < dim; i++) n += ((keyCodes[s * stride + i] as number) * (keyScales[s] as number)) ** 2;
+          norms[s] = n;
+          mask[s] = masked && s % 4 === 2 ? 0 : 1;
+        }
+        for (let r = 0; r < rows; r++) {
+          queryScales[r] = 2 ** (Math.floor((random[count * dim + rows * dim + count + r] as number) * 8) - 10);
+          for (let i = 0; i < dim; i++) {
+            queryCodes[r * stride + i] = Math.round((random[count * dim + r * dim + i] as number) * 60000);
+          }
+        }
+        exports.scanRowsI8(
+          queriesAt,
+          queryScalesAt,
+          rows,
+          stride,
+          keysAt,
+          keyScalesAt,
+          count,
+          expansion ? normsAt : 0,
+          masked ? maskAt : 0,
+          heapsAt,
+          m,
+          8,
+          3,
+        );
+        const words = new Int32Array(memory.buffer, heapsAt, rows * (2 + 2 * m));
+        const floats = new Float32Array(memory.buffer, heapsAt, rows * (2 + 2 * m));
+        for (let r = 0; r < rows; r++) {
+          const expected: Array<[number, number]> = [];
+          for (let s = 0; s < count; s++) {
+            if (masked && mask[s] === 0) continue;
+            let sum = 0;
+            for (let i = 0; i < dim; i++)
+              sum += (queryCodes[r * stride + i] as number) * (keyCodes[s * stride + i] as number);
+            // The integer sum is exact in float64; float32 rounds it once, as the kernel's conversion does, and the power-of-two scales multiply exactly.
+            const dot = Math.fround(sum * (queryScales[r] as number) * (keyScales[s] as number));
+            const score = expansion ? Math.fround((norms[s] as number) - Math.fround(dot + dot)) : -dot;
+            expected.push([score, s]);
+          }
+          expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+          const base = r * (2 + 2 * m);
+          const got: Array<[number, number]> = [];
+          for (let e = 0; e < (words[base] as number); e++)
+            got.push([floats[base + 2 + 2 * e] as number, words[base + 3 + 2 * e] as number]);
+          got.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+          expect(got).toEqual(expected.slice(0, m));
+        }
+      }
+    });
+  }
+});
