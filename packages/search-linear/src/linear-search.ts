@@ -182,6 +182,24 @@ function provenBeyond(worstScore: number, queryNorm: number, dim: number, kth: n
   return Math.fround(root ? Math.sqrt(bound) : bound) > kth;
 }
 
+/** Answers the queries at rows `retry` of `queryData` with `scan` (an exact scan), into `out`. */
+function answerAgain(
+  retry: readonly number[],
+  queryData: Float32Array,
+  dim: number,
+  out: Neighbors[],
+  scan: (queries: Float32Array, rows: number) => Neighbors[],
+): void {
+  if (retry.length === 0) return;
+  const again = new Float32Array(retry.length * dim);
+  retry.forEach((q, i) => {
+    again.set(queryData.subarray(q * dim, (q + 1) * dim), i * dim);
+  });
+  scan(again, retry.length).forEach((r, i) => {
+    out[retry[i] as number] = r;
+  });
+}
+
 /** Sorts the first `n` pairs (distances[i], slots[i]) by distance, then slot: insertion sort, as n is small. */
 function sortByDistanceThenSlot(distances: Float32Array, slots: Int32Array, n: number): void {
   for (let i = 1; i < n; i++) {
@@ -479,15 +497,7 @@ export class LinearSearch implements Search {
     if (!ran) return this.scanJs(queryData, rows, dim, source, k);
     this.kernelQueries += rows;
     this.fallbackQueries += retry.length;
-    if (retry.length > 0) {
-      const again = new Float32Array(retry.length * dim);
-      retry.forEach((q, i) => {
-        again.set(queryData.subarray(q * dim, (q + 1) * dim), i * dim);
-      });
-      this.scanJs(again, retry.length, dim, source, k).forEach((r, i) => {
-        out[retry[i] as number] = r;
-      });
-    }
+    answerAgain(retry, queryData, dim, out, (again, n) => this.scanJs(again, n, dim, source, k));
     return out;
   }
 
@@ -561,15 +571,7 @@ export class LinearSearch implements Search {
         out[q0 + h] = { ids: keys, distances: exact.slice(0, k) };
       }
     }
-    if (retry.length > 0) {
-      const again = new Float32Array(retry.length * dim);
-      retry.forEach((q, i) => {
-        again.set(queryData.subarray(q * dim, (q + 1) * dim), i * dim);
-      });
-      this.scan(again, retry.length, dim, source, k).forEach((r, i) => {
-        out[retry[i] as number] = r;
-      });
-    }
+    answerAgain(retry, queryData, dim, out, (again, n) => this.scan(again, n, dim, source, k));
     return out;
   }
 

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LinearSearch } from '../src/index.js';
 import { powerOfTwoScale } from '../src/int8-storage.js';
+import { uniformNumbers } from './naive-scan.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -16,19 +17,6 @@ async function tempDir(): Promise<string> {
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
-
-/** Deterministic uniform numbers in [-0.5, 0.5). */
-function numbers(count: number, seed: number): Float32Array {
-  let a = seed | 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  }
-  return out;
-}
 
 function codeOf(error: unknown): string | undefined {
   return SimkitError.isInstance(error) ? error.code : undefined;
@@ -74,7 +62,7 @@ describe("precision: 'int8'", () => {
             seed: fc.integer({ min: 1, max: 2 ** 30 }),
           }),
           async (p) => {
-            const data = numbers(p.n * p.dim, p.seed).map((x) => x * p.scale);
+            const data = uniformNumbers(p.n * p.dim, p.seed).map((x) => x * p.scale);
             if (p.duplicates) {
               for (let s = 1; s < p.n; s += 3) data.copyWithin(s * p.dim, (s - 1) * p.dim, s * p.dim);
             }
@@ -88,7 +76,7 @@ describe("precision: 'int8'", () => {
             const reference = new LinearSearch({ distance, kernel: 'js' });
             await reference.load(dir);
             const queries = batch(
-              numbers(p.rows * p.dim, p.seed + 3).map((x) => x * p.scale),
+              uniformNumbers(p.rows * p.dim, p.seed + 3).map((x) => x * p.scale),
               p.dim,
             );
             const filter = p.filterModulo < 2 ? undefined : (id: number) => id % p.filterModulo !== 0;
@@ -108,7 +96,7 @@ describe("precision: 'int8'", () => {
   it('rounds each coordinate by at most half its vector’s scale, and finds near-identical neighbours to the float32 index', async () => {
     const dim = 64;
     const n = 3000;
-    const data = numbers(n * dim, 21);
+    const data = uniformNumbers(n * dim, 21);
     const ids = Int32Array.from({ length: n }, (_, i) => i);
     const int8 = new LinearSearch({ distance: 'cosine', precision: 'int8', threads: 1 });
     const f32 = new LinearSearch({ distance: 'cosine', threads: 1 });
@@ -124,7 +112,7 @@ describe("precision: 'int8'", () => {
     const a = (await stored.lookup(batch(data.subarray(0, dim), dim), 1))[0];
     expect(a?.ids[0]).toBe(0);
     expect(a?.distances[0]).toBeLessThan(1e-3);
-    const queries = batch(numbers(100 * dim, 22), dim);
+    const queries = batch(uniformNumbers(100 * dim, 22), dim);
     const got = await int8.lookup(queries, 10);
     const want = await f32.lookup(queries, 10);
     let hits = 0;
@@ -140,13 +128,13 @@ describe("precision: 'int8'", () => {
 
   it('splits big int8 lookups across worker threads with the same answers', async () => {
     const dim = 48;
-    const data = numbers(8000 * dim, 23);
+    const data = uniformNumbers(8000 * dim, 23);
     const ids = Int32Array.from({ length: 8000 }, (_, i) => i);
     const one = new LinearSearch({ distance: 'euclidean', precision: 'int8', threads: 1 });
     const two = new LinearSearch({ distance: 'euclidean', precision: 'int8', threads: 2 });
     await one.add(ids, batch(data, dim));
     await two.add(ids, batch(data, dim));
-    const queries = batch(numbers(300 * dim, 24), dim);
+    const queries = batch(uniformNumbers(300 * dim, 24), dim);
     const threaded = await two.lookup(queries, 5);
     expect(two.stats().threads).toBe(2);
     expect(threaded).toEqual(await one.lookup(queries, 5));

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Neighbors } from '@simkit/core';
+import { type Neighbors, rngFor } from '@simkit/core';
 
 /** One stored entry of the naive model: id and vector, kept in insertion order. */
 export interface Entry {
@@ -74,4 +74,10 @@ export function plain(rows: readonly Neighbors[]): Array<{ ids: number[]; distan
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, digits: number): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i] as number, digits);
+}
+
+/** Deterministic uniform numbers in [-0.5, 0.5), from core's seeded generator. */
+export function uniformNumbers(count: number, seed: number): Float32Array {
+  const rng = rngFor(seed);
+  return Float32Array.from({ length: count }, () => rng() - 0.5);
 }

@@ -7,19 +7,7 @@ import { LinearSearch } from '../src/index.js';
 import { KernelScanner } from '../src/kernel-scan.js';
 import { VectorSlots } from '../src/vector-slots.js';
 import { KernelMemory, KernelStorage, PAGE_BYTES } from '../src/wasm-kernel.js';
-
-/** Deterministic uniform numbers in [-0.5, 0.5). */
-function numbers(count: number, seed: number): Float32Array {
-  let a = seed | 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  }
-  return out;
-}
+import { uniformNumbers } from './naive-scan.js';
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.from(base64, 'base64'));
@@ -84,12 +72,12 @@ function unsharedBytes(build: (typeof KERNEL_BUILDS)[number]): Uint8Array<ArrayB
 }
 
 function randomCase(seed: number, dim: number, count: number, rows: number, m: number, expansion: boolean): ScanCase {
-  const keys = Array.from(numbers(count * dim, seed));
+  const keys = Array.from(uniformNumbers(count * dim, seed));
   // Every fifth key repeats an earlier one, so equal scores are common.
   for (let s = 5; s < count; s += 5)
     for (let i = 0; i < dim; i++) keys[s * dim + i] = keys[(s - 5) * dim + i] as number;
   const mask = seed % 2 === 0 ? null : Array.from({ length: count }, (_, s) => (s % 3 === 1 ? 0 : 1));
-  return { dim, count, rows, m, expansion, mask, keys, queries: Array.from(numbers(rows * dim, seed + 1)) };
+  return { dim, count, rows, m, expansion, mask, keys, queries: Array.from(uniformNumbers(rows * dim, seed + 1)) };
 }
 
 /**
@@ -177,15 +165,15 @@ async function pair(distance: string, data: Float32Array, dim: number, threads =
 describe('LinearSearch on the WebAssembly kernel', () => {
   it('reports the kernel it runs: a SIMD build here, the JavaScript scan when asked or for other distances', async () => {
     const dim = 8;
-    const { wasm, js } = await pair('cosine', numbers(40 * dim, 3), dim);
+    const { wasm, js } = await pair('cosine', uniformNumbers(40 * dim, 3), dim);
     expect(wasm.stats().kernel).toBeNull(); // chosen by the first lookup
-    await wasm.lookup(batch(numbers(2 * dim, 4), dim), 3);
+    await wasm.lookup(batch(uniformNumbers(2 * dim, 4), dim), 3);
     expect(['relaxed-simd', 'simd']).toContain(wasm.stats().kernel);
     expect(wasm.stats()).toMatchObject({ size: 40, threads: 1, sharedMemory: true, kernelQueries: 2 });
-    await js.lookup(batch(numbers(dim, 5), dim), 3);
+    await js.lookup(batch(uniformNumbers(dim, 5), dim), 3);
     expect(js.stats().kernel).toBe('js');
     const manhattan = new LinearSearch({ distance: 'manhattan' });
-    await manhattan.add([1], batch(numbers(dim, 6), dim));
+    await manhattan.add([1], batch(uniformNumbers(dim, 6), dim));
     expect(manhattan.stats().kernel).toBe('js');
   });
 
@@ -214,7 +202,7 @@ describe('LinearSearch on the WebAssembly kernel', () => {
             seed: fc.integer({ min: 1, max: 2 ** 30 }),
           }),
           async (p) => {
-            const data = numbers(p.n * p.dim, p.seed).map((x) => x * p.scale);
+            const data = uniformNumbers(p.n * p.dim, p.seed).map((x) => x * p.scale);
             for (let s = 1; s < p.n; s += 3) {
               const from = (s - 1) * p.dim;
               if (p.duplicates) data.copyWithin(s * p.dim, from, from + p.dim);
@@ -227,7 +215,7 @@ describe('LinearSearch on the WebAssembly kernel', () => {
               await wasm.remove(gone);
               await js.remove(gone);
             }
-            const queries = numbers(p.rows * p.dim, p.seed + 7).map((x) => x * p.scale);
+            const queries = uniformNumbers(p.rows * p.dim, p.seed + 7).map((x) => x * p.scale);
             queries.set(data.subarray(0, Math.min(p.dim, data.length)), 0); // a query equal to a key
             const filter = p.filterModulo < 2 ? undefined : (id: number) => id % p.filterModulo !== 0;
             const a = await wasm.lookup(batch(queries, p.dim), p.k, filter ? { filter } : {});
@@ -242,11 +230,11 @@ describe('LinearSearch on the WebAssembly kernel', () => {
 
   it('answers a query by the exact scan when ties at the k-th place cannot be settled from float32 scores', async () => {
     const dim = 6;
-    const base = numbers(dim, 9);
+    const base = uniformNumbers(dim, 9);
     const data = new Float32Array(50 * dim);
     for (let s = 0; s < 50; s++) data.set(base, s * dim); // 50 identical vectors: every distance ties
     const { wasm, js } = await pair('euclidean', data, dim);
-    const queries = numbers(2 * dim, 10);
+    const queries = uniformNumbers(2 * dim, 10);
     const a = await wasm.lookup(batch(queries, dim), 5);
     expect(a).toEqual(await js.lookup(batch(queries, dim), 5));
     expect(Array.from(a[0]?.ids ?? [])).toEqual([1, 4, 7, 10, 13]); // insertion order
@@ -255,8 +243,8 @@ describe('LinearSearch on the WebAssembly kernel', () => {
 
   it('splits big lookups across worker threads over shared memory, with the same answers, and close() stops them', async () => {
     const dim = 64;
-    const { wasm, js } = await pair('cosine', numbers(6000 * dim, 12), dim, 2);
-    const queries = batch(numbers(300 * dim, 13), dim);
+    const { wasm, js } = await pair('cosine', uniformNumbers(6000 * dim, 12), dim, 2);
+    const queries = batch(uniformNumbers(300 * dim, 13), dim);
     const threaded = await wasm.lookup(queries, 7);
     expect(wasm.stats().threads).toBe(2);
     expect(threaded).toEqual(await js.lookup(queries, 7));
@@ -270,8 +258,8 @@ describe('LinearSearch on the WebAssembly kernel', () => {
 
   it('keeps operations in call order while a threaded lookup is in flight', async () => {
     const dim = 32;
-    const { wasm } = await pair('euclidean', numbers(8000 * dim, 14), dim, 2);
-    const query = numbers(200 * dim, 15);
+    const { wasm } = await pair('euclidean', uniformNumbers(8000 * dim, 14), dim, 2);
+    const query = uniformNumbers(200 * dim, 15);
     const before = wasm.lookup(batch(query, dim), 1);
     const added = wasm.add([999_999], batch(query.slice(0, dim), dim)); // equal to the first query
     const after = wasm.lookup(batch(query.slice(0, dim), dim), 1);
@@ -304,7 +292,7 @@ describe('LinearSearch on the WebAssembly kernel', () => {
     expect(memory?.shared).toBe(false);
     const dim = 24;
     const slots = new VectorSlots(dim, 0, new KernelStorage(memory as KernelMemory, dim));
-    const data = numbers(5000 * dim, 16);
+    const data = uniformNumbers(5000 * dim, 16);
     for (let start = 0; start < 5000; start += 500) {
       slots.put(
         Int32Array.from({ length: 500 }, (_, i) => start + i),
@@ -349,7 +337,7 @@ describe('the int8 path of each kernel build this runtime runs', () => {
       ] as const) {
         const stride = Math.ceil(dim / 16) * 16;
         new Uint8Array(memory.buffer).fill(0); // padding codes must be zero, as the storage and the query coder write them
-        const random = numbers(count * dim + rows * dim + count + rows, seed);
+        const random = uniformNumbers(count * dim + rows * dim + count + rows, seed);
         const keysAt = 65536;
         const keyScalesAt = keysAt + (count + 4) * stride;
         const normsAt = keyScalesAt + (count + 4) * 4;
