@@ -25,6 +25,48 @@ const CHUNK = 1 << 20;
  * checked before it is returned. Missing or odd files are CORRUPT_INDEX; OS failures IO_ERROR.
  */
 export async function readRegularFile(file: string, options: ReadRegularFileOptions = {}): Promise<Uint8Array> {
+  let out: Buffer | undefined;
+  await readChecked(file, options, (size) => {
+    out = Buffer.allocUnsafe(size);
+    return (offset, length) => (out as Buffer).subarray(offset, offset + length);
+  });
+  const bytes = out as Buffer;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Reads a file with the checks of `readRegularFile`, but hands its bytes to `onChunk` in
+ * order, a chunk of at most 1 MiB at a time, instead of keeping them: for files too large to
+ * hold twice. The chunk's memory is reused after `onChunk` returns. The checksum is known
+ * only at the end, so a caller must not act on the bytes until this resolves.
+ */
+export async function scanRegularFile(
+  file: string,
+  onChunk: (chunk: Uint8Array, offset: number) => void,
+  options: ReadRegularFileOptions = {},
+): Promise<void> {
+  let buffer: Buffer | undefined;
+  await readChecked(
+    file,
+    options,
+    (size) => {
+      buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
+      return (_offset, length) => (buffer as Buffer).subarray(0, length);
+    },
+    onChunk,
+  );
+}
+
+/**
+ * The checked read both functions share. `target(size)` says where each chunk is read to
+ * (given its offset and length); `filled`, when given, sees each chunk once it is read.
+ */
+async function readChecked(
+  file: string,
+  options: ReadRegularFileOptions,
+  target: (size: number) => (offset: number, length: number) => Buffer,
+  filled?: (chunk: Uint8Array, offset: number) => void,
+): Promise<void> {
   const { fs } = await nodeFiles();
   const corrupt =
     options.corrupt ??
@@ -54,15 +96,22 @@ export async function readRegularFile(file: string, options: ReadRegularFileOpti
     if (options.maxBytes !== undefined && size > options.maxBytes) {
       throw corrupt(`it has ${size} bytes, more than the ${options.maxBytes} it can hold`);
     }
-    const out = Buffer.allocUnsafe(size);
+    const into = target(size);
     let hash: Hash | undefined;
     if (options.sha256 !== undefined) hash = (await nodeCrypto()).createHash('sha256');
     let offset = 0;
     while (offset < size) {
-      const { bytesRead } = await handle.read(out, offset, Math.min(CHUNK, size - offset), offset);
-      if (bytesRead === 0) throw corrupt('it became shorter while it was read');
-      hash?.update(out.subarray(offset, offset + bytesRead));
-      offset += bytesRead;
+      const length = Math.min(CHUNK, size - offset);
+      const chunk = into(offset, length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(chunk, got, length - got, offset + got);
+        if (bytesRead === 0) throw corrupt('it became shorter while it was read');
+        got += bytesRead;
+      }
+      hash?.update(chunk);
+      filled?.(chunk, offset);
+      offset += length;
     }
     // One more byte would mean the file grew after it was measured.
     const { bytesRead: extra } = await handle.read(Buffer.alloc(1), 0, 1, size);
@@ -70,7 +119,6 @@ export async function readRegularFile(file: string, options: ReadRegularFileOpti
     if (hash !== undefined && hash.digest('hex') !== options.sha256) {
       throw corrupt('it does not match its checksum (damaged, or from another save)');
     }
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (cause) {
     if (SimkitError.isInstance(cause)) throw cause;
     if (isOsFailure(cause)) throw ioError(`Reading ${file}`, cause);

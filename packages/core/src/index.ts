@@ -65,7 +65,7 @@ export {
 } from './random.js';
 export { crc32 } from './crc32.js';
 export { errnoCode, fileError, ioError, isOsFailure } from './io-errors.js';
-export { readRegularFile, type ReadRegularFileOptions } from './file-reads.js';
+export { readRegularFile, scanRegularFile, type ReadRegularFileOptions } from './file-reads.js';
 export { writeSave, type SaveInfo, type WriteSaveOptions } from './atomic-save.js';
 export { openSave, type OpenSaveOptions, type OpenedSave } from './open-save.js';
 export { MAX_MANIFEST_BYTES, SAVE_MANIFEST, type SavedFile } from './save-manifest.js';

@@ -1,6 +1,6 @@
 import { cleanSaveDirectory } from './atomic-save.js';
 import { SimkitError, invalidArgument } from './errors.js';
-import { readRegularFile } from './file-reads.js';
+import { readRegularFile, scanRegularFile } from './file-reads.js';
 import { errnoCode, ioError, isOsFailure } from './io-errors.js';
 import { nodeCrypto, nodeFiles } from './node-files.js';
 import {
@@ -27,6 +27,16 @@ export interface OpenedSave {
    * whose SHA-256 matches. `maxBytes` refuses a file larger than the caller can use.
    */
   read(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
+  /**
+   * Passes a listed file's bytes to `onChunk` in order, at most 1 MiB at a time, with the
+   * checks of `read`, without holding the file in memory (for files too large to hold twice).
+   * The checksum is verified at the end: act on the bytes only once this resolves.
+   */
+  scan(
+    path: string,
+    onChunk: (chunk: Uint8Array, offset: number) => void,
+    options?: { maxBytes?: number },
+  ): Promise<void>;
   /** Reads a listed file as UTF-8 text (same checks as `read`). */
   readText(path: string, options?: { maxBytes?: number }): Promise<string>;
   /** Checks every listed file (size and checksum) without keeping the bytes. */
@@ -132,7 +142,8 @@ export async function openSave(target: string, kind: string, options: OpenSaveOp
       if (!ok) throw corrupt(`${rel} is not inside a plain directory of the save`);
     }
   };
-  const read = async (rel: string, opts: { maxBytes?: number } = {}): Promise<Uint8Array> => {
+  /** The listed entry of `rel`, after the checks every read makes before it opens the file. */
+  const listed = async (rel: string, opts: { maxBytes?: number }): Promise<SavedFile> => {
     const entry = files.get(rel);
     if (entry === undefined || !isSafeRelativePath(rel)) {
       throw corrupt(`${rel} is not part of the save (its manifest does not list it)`);
@@ -141,7 +152,23 @@ export async function openSave(target: string, kind: string, options: OpenSaveOp
       throw corrupt(`${rel} is listed with ${entry.bytes} bytes, more than the ${opts.maxBytes} it can hold`);
     }
     await checkParents(rel);
+    return entry;
+  };
+  const read = async (rel: string, opts: { maxBytes?: number } = {}): Promise<Uint8Array> => {
+    const entry = await listed(rel, opts);
     return readRegularFile(path.join(dir, rel), {
+      bytes: entry.bytes,
+      sha256: entry.sha256,
+      corrupt: fileCorrupt(rel),
+    });
+  };
+  const scan = async (
+    rel: string,
+    onChunk: (chunk: Uint8Array, offset: number) => void,
+    opts: { maxBytes?: number } = {},
+  ): Promise<void> => {
+    const entry = await listed(rel, opts);
+    await scanRegularFile(path.join(dir, rel), onChunk, {
       bytes: entry.bytes,
       sha256: entry.sha256,
       corrupt: fileCorrupt(rel),
@@ -154,6 +181,7 @@ export async function openSave(target: string, kind: string, options: OpenSaveOp
     files,
     has: (rel) => files.has(rel),
     read,
+    scan,
     readText: async (rel, opts) => {
       try {
         return new TextDecoder('utf-8', { fatal: true }).decode(await read(rel, opts));
@@ -163,7 +191,7 @@ export async function openSave(target: string, kind: string, options: OpenSaveOp
       }
     },
     verifyAll: async () => {
-      for (const rel of files.keys()) await read(rel);
+      for (const rel of files.keys()) await scan(rel, () => undefined);
     },
     path: (rel) => {
       if (!isSafeRelativePath(rel)) throw invalidArgument(`Not a path inside a save: ${JSON.stringify(rel)}.`);

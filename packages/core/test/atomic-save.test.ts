@@ -324,6 +324,48 @@ describe('openSave', () => {
     });
   });
 
+  it('scan hands a file over in order in 1 MiB chunks, with the checks of read', async () => {
+    await withTempDir(async (dir) => {
+      // 2.5 MiB of a known pattern: chunks of 1 MiB, 1 MiB and 0.5 MiB.
+      const size = 5 * 2 ** 19;
+      const big = new Uint8Array(size);
+      for (let i = 0; i < size; i++) big[i] = (i * 31 + (i >> 11)) & 0xff;
+      const info = await writeSave(dir, 'test', async (gen) => {
+        await writeFile(join(gen, 'big.bin'), big);
+      });
+      const saved = await openSave(dir, 'test');
+      const seen = new Uint8Array(size);
+      const offsets: number[] = [];
+      await saved.scan('big.bin', (chunk, offset) => {
+        offsets.push(offset);
+        seen.set(chunk, offset);
+      });
+      expect(offsets).toEqual([0, 2 ** 20, 2 ** 21]);
+      expect(Buffer.compare(seen, big)).toBe(0);
+      // One flipped byte in the last chunk: every byte was handed over, then the checksum refuses the file.
+      big[size - 1] = (big[size - 1] as number) ^ 1;
+      await writeFile(join(info.dir, 'big.bin'), big);
+      let handed = 0;
+      await expectCode(
+        () =>
+          saved.scan('big.bin', (chunk) => {
+            handed += chunk.length;
+          }),
+        'CORRUPT_INDEX',
+      );
+      expect(handed).toBe(size);
+      await expectCode(() => saved.scan('big.bin', () => undefined, { maxBytes: size - 1 }), 'CORRUPT_INDEX');
+      await expectCode(() => saved.scan('unlisted.bin', () => undefined), 'CORRUPT_INDEX');
+      // An error thrown by the visitor ends the scan with that error.
+      const stop = new SimkitError('CORRUPT_INDEX', 'visitor refused');
+      await expect(
+        saved.scan('big.bin', () => {
+          throw stop;
+        }),
+      ).rejects.toBe(stop);
+    });
+  });
+
   it('checks each file before returning it: size, checksum, plain file, listed', async () => {
     await withTempDir(async (dir) => {
       const info = await good(dir);
