@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { seededRandom } from '@simkit/core';
 import { HnswSearch } from '@simkit/search-hnsw';
+import { UsearchSearch } from '@simkit/search-usearch';
 import { LevelStore } from '@simkit/store-level';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Indexer } from '../src/index.js';
@@ -42,7 +43,7 @@ const STEP_MS = 30_000;
 type State = 'A' | 'B';
 type KillMode = 'random' | 'before-commit' | 'after-commit';
 const other = (s: State): State => (s === 'A' ? 'B' : 'A');
-const classes = { Indexer, HnswSearch, LevelStore };
+const classes = { Indexer, HnswSearch, UsearchSearch, LevelStore };
 const set = dataset(CRASH_SET);
 
 /** A crash child: its stdout lines as they arrive, its exit, and a way to talk to it. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { SimkitError, seededRandom } from '@simkit/core';
 import { HnswSearch } from '@simkit/search-hnsw';
+import { UsearchSearch } from '@simkit/search-usearch';
 import { describe, expect, it } from 'vitest';
 import { Indexer } from '../src/index.js';
 import {
@@ -24,7 +25,7 @@ import {
 } from './fixtures/index-states.mjs';
 
 const ROUNDS = 30;
-const classes = { Indexer, HnswSearch };
+const classes = { Indexer, HnswSearch, UsearchSearch };
 const pool = dataset({ rows: 4000, queries: 30, probes: 6, dim: 8, seed: 21 });
 
 type Op =

@@ -1,0 +1,2 @@
+export { USEARCH_SEARCH_TYPE, UsearchSearch, type UsearchSearchStats } from './usearch-search.js';
+export { SUPPORTED_DISTANCES, type UsearchQuantization, type UsearchSearchOptions } from './usearch-options.js';

@@ -1,0 +1,102 @@
+import { type Distance, type Logger, type ProgressHandler, SimkitError, describe, invalidArgument } from '@simkit/core';
+import type { Quantization, UsearchMetric } from './usearch-file.js';
+
+/** How vectors are stored: 4, 2 or 1 byte per component. */
+export type UsearchQuantization = Quantization;
+
+/** Options of `new UsearchSearch(...)`. */
+export interface UsearchSearchOptions {
+  /** A distance name (`cosine`, `euclidean`, `squared_euclidean`, `inner_product`, or an alias) or a Distance. */
+  readonly distance: string | Distance;
+  /** Vector dimension; when omitted, the first `add` fixes it. */
+  readonly dim?: number;
+  /** Links per node per layer (level 0 has 2·M). Default 16. */
+  readonly M?: number;
+  /** Candidate list size while building. Default 200. */
+  readonly efConstruction?: number;
+  /** Candidate list size while searching (at least k is used). Default 50; change it any time. */
+  readonly efSearch?: number;
+  /**
+   * Storage of each component: `f32` (default, exact distances), `f16` (half the memory;
+   * components within ±65504) or `i8` (a quarter; cosine only, vectors normalised then scaled
+   * to −127 … 127). Distances are those of the stored vectors.
+   */
+  readonly quantization?: UsearchQuantization;
+  /** Native threads for adds and batched lookups. Default: every core (`os.availableParallelism()`). */
+  readonly threads?: number;
+  /**
+   * When true, `load(dir)` memory-maps the saved index instead of reading it (as `view(dir)`
+   * does): for `Indexer.load` through a registry factory. Default false.
+   */
+  readonly view?: boolean;
+  /** Receives debug messages. Default: silent. */
+  readonly logger?: Logger;
+  /** Receives progress of long adds (`task: 'usearch-add'`) and loads (`task: 'usearch-load'`). Default: none. */
+  readonly onProgress?: ProgressHandler;
+}
+
+/** The distances this backend offers, by canonical name. */
+export const SUPPORTED_DISTANCES = ['cosine', 'euclidean', 'squared_euclidean', 'inner_product'] as const;
+
+export const QUANTIZATIONS: readonly UsearchQuantization[] = ['f32', 'f16', 'i8'];
+
+/** How one of our distances runs on usearch: its metric and the conversion of what usearch reports. */
+export interface UsearchSpace {
+  readonly metric: UsearchMetric;
+  readonly fromNative: (raw: number) => number;
+}
+
+const SPACES: Readonly<Record<string, UsearchSpace>> = {
+  // usearch's cos is 1 − q̂·k̂, which float rounding can push just below 0.
+  cosine: { metric: 'cos', fromNative: (raw) => Math.max(raw, 0) },
+  // l2sq is Σ(q−k)².
+  euclidean: { metric: 'l2sq', fromNative: (raw) => Math.sqrt(Math.max(raw, 0)) },
+  squared_euclidean: { metric: 'l2sq', fromNative: (raw) => Math.max(raw, 0) },
+  // ip is 1 − q·k, our inner_product distance as it is.
+  inner_product: { metric: 'ip', fromNative: (raw) => raw },
+};
+
+/** The usearch space of a canonical distance name, or UNSUPPORTED. */
+export function usearchSpaceFor(distanceName: string): UsearchSpace {
+  const space = Object.hasOwn(SPACES, distanceName) ? SPACES[distanceName] : undefined;
+  if (space === undefined) {
+    throw new SimkitError(
+      'UNSUPPORTED',
+      `UsearchSearch cannot search with the '${distanceName}' distance: it offers ${SUPPORTED_DISTANCES.join(', ')}. Pick one of those, or use LinearSearch from @simkit/search-linear for '${distanceName}'.`,
+      { details: { distance: distanceName, supported: [...SUPPORTED_DISTANCES] } },
+    );
+  }
+  return space;
+}
+
+/** Checks a quantization against the distance: i8 keeps only directions, so it needs cosine. */
+export function quantizationOption(value: unknown, distanceName: string): UsearchQuantization {
+  if (!QUANTIZATIONS.includes(value as UsearchQuantization)) {
+    throw invalidArgument(`quantization must be one of ${QUANTIZATIONS.join(', ')}; got ${describe(value)}.`);
+  }
+  if (value === 'i8' && distanceName !== 'cosine') {
+    throw new SimkitError(
+      'UNSUPPORTED',
+      `quantization 'i8' works with the cosine distance only (usearch normalises each vector and scales it to −127 … 127, which loses lengths); for '${distanceName}' use 'f16' or 'f32'.`,
+      { details: { distance: distanceName, quantization: value } },
+    );
+  }
+  return value as UsearchQuantization;
+}
+
+/** Largest vector dimension. */
+export const MAX_DIM = 2 ** 16;
+
+/** Largest M (usearch keeps neighbour counts per node in 32 bits; memory runs out long before). */
+export const MAX_M = 1024;
+
+/** Largest component f16 storage holds. */
+export const F16_MAX = 65504;
+
+/** Checks an integer option in [min, max]. */
+export function integerOption(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidArgument(`${name} must be an integer from ${min} to ${max}; got ${describe(value)}.`);
+  }
+  return value;
+}
