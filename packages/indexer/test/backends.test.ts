@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { clusteredVectors } from '@simkit/core';
 import { expectCode, withTempDir } from '@simkit/core/testing';
 import { HnswSearch } from '@simkit/search-hnsw';
+import { UsearchSearch } from '@simkit/search-usearch';
 import { describe, expect, it } from 'vitest';
 import { Indexer } from '../src/index.js';
 
@@ -51,6 +52,34 @@ describe('Indexer with @simkit/search-hnsw', () => {
       expect(back.search).toBeInstanceOf(HnswSearch);
       expect((await back.batchLookup(queries, 4)).map((r) => r.map((l) => [l.id, l.distance]))).toEqual(before);
       expect(Array.from(await back.match(queries))).toEqual(Array.from(await index.match(queries)));
+    });
+  });
+});
+
+describe('Indexer with @simkit/search-usearch', () => {
+  it('saves and loads it; a registry factory with { view: true } serves the save memory-mapped', async () => {
+    const dim = 12;
+    const { data, labels } = clusteredVectors(320, dim, 5, 31);
+    const queries = { data: data.subarray(300 * dim), rows: 20, dim };
+    const indexer = new Indexer({
+      embeddingSize: dim,
+      distance: 'euclidean',
+      search: new UsearchSearch({ distance: 'euclidean', dim, threads: 1 }),
+    });
+    await indexer.batchAdd({ data: data.subarray(0, 300 * dim), rows: 300, dim }, Array.from(labels.subarray(0, 300)));
+    const expected = await indexer.batchLookup(queries, 4);
+    await withTempDir(async (dir) => {
+      await indexer.save(dir);
+      const loaded = await Indexer.load(dir, { 'usearch-search': UsearchSearch });
+      expect(loaded.size()).toBe(300);
+      expect(await loaded.batchLookup(queries, 4)).toEqual(expected);
+      const viewed = await Indexer.load(dir, {
+        'usearch-search': { fromConfig: (c) => UsearchSearch.fromConfig(c, { view: true }) },
+      });
+      expect((viewed.search as UsearchSearch).stats().mode).toBe('view');
+      expect(await viewed.batchLookup(queries, 4)).toEqual(expected);
+      await loaded.close();
+      await viewed.close();
     });
   });
 });

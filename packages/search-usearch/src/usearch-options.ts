@@ -44,20 +44,29 @@ export const QUANTIZATIONS: readonly UsearchQuantization[] = ['f32', 'f16', 'i8'
 export interface UsearchSpace {
   readonly metric: UsearchMetric;
   readonly fromNative: (raw: number) => number;
+  /** Vectors and queries go to usearch as unit-length copies. */
+  readonly normalize: boolean;
 }
 
 const SPACES: Readonly<Record<string, UsearchSpace>> = {
-  // usearch's cos is 1 − q̂·k̂, which float rounding can push just below 0.
-  cosine: { metric: 'cos', fromNative: (raw) => Math.max(raw, 0) },
+  // Unit-length copies under ip (1 − q̂·k̂) give the cosine distance without computing two norms
+  // per distance, as usearch's cos metric does; float rounding can push it just below 0.
+  cosine: { metric: 'ip', fromNative: (raw) => Math.max(raw, 0), normalize: true },
   // l2sq is Σ(q−k)².
-  euclidean: { metric: 'l2sq', fromNative: (raw) => Math.sqrt(Math.max(raw, 0)) },
-  squared_euclidean: { metric: 'l2sq', fromNative: (raw) => Math.max(raw, 0) },
+  euclidean: { metric: 'l2sq', fromNative: (raw) => Math.sqrt(Math.max(raw, 0)), normalize: false },
+  squared_euclidean: { metric: 'l2sq', fromNative: (raw) => Math.max(raw, 0), normalize: false },
   // ip is 1 − q·k, our inner_product distance as it is.
-  inner_product: { metric: 'ip', fromNative: (raw) => raw },
+  inner_product: { metric: 'ip', fromNative: (raw) => raw, normalize: false },
 };
 
-/** The usearch space of a canonical distance name, or UNSUPPORTED. */
-export function usearchSpaceFor(distanceName: string): UsearchSpace {
+/**
+ * i8 cosine stays on usearch's cos metric: usearch scales i8 components by 127 and its i8 ip
+ * does not scale back, while its i8 cos is scale-free.
+ */
+const I8_COSINE: UsearchSpace = { metric: 'cos', fromNative: (raw) => Math.max(raw, 0), normalize: false };
+
+/** The usearch space of a canonical distance name and storage, or UNSUPPORTED. */
+export function usearchSpaceFor(distanceName: string, quantization: UsearchQuantization = 'f32'): UsearchSpace {
   const space = Object.hasOwn(SPACES, distanceName) ? SPACES[distanceName] : undefined;
   if (space === undefined) {
     throw new SimkitError(
@@ -66,7 +75,19 @@ export function usearchSpaceFor(distanceName: string): UsearchSpace {
       { details: { distance: distanceName, supported: [...SUPPORTED_DISTANCES] } },
     );
   }
-  return space;
+  return distanceName === 'cosine' && quantization === 'i8' ? I8_COSINE : space;
+}
+
+/** Unit-length copies of the rows of `data` (a zero row stays zero). */
+export function unitRows(data: Float32Array, dim: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let start = 0; start < data.length; start += dim) {
+    let sum = 0;
+    for (let j = start; j < start + dim; j++) sum += (data[j] as number) * (data[j] as number);
+    const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+    for (let j = start; j < start + dim; j++) out[j] = (data[j] as number) * scale;
+  }
+  return out;
 }
 
 /** Checks a quantization against the distance: i8 keeps only directions, so it needs cosine. */

@@ -44,6 +44,7 @@ import {
   type UsearchSpace,
   integerOption,
   quantizationOption,
+  unitRows,
   usearchSpaceFor,
 } from './usearch-options.js';
 import { type NativeIndex, type UsearchModule, defaultThreads, isNode, usearchModule } from './usearch-runtime.js';
@@ -115,7 +116,7 @@ export class UsearchSearch implements Search {
   readonly supports: SearchSupports = Object.freeze({ delete: true, filter: true, persistence: true, exact: false });
   readonly distance: Distance;
 
-  private readonly space: UsearchSpace;
+  private space: UsearchSpace;
   private readonly configuredDim: number | undefined;
   private currentDim: number | undefined;
   private quant: UsearchQuantization;
@@ -144,9 +145,10 @@ export class UsearchSearch implements Search {
       );
     }
     const distance = resolveDistance(options.distance);
-    this.space = usearchSpaceFor(distance.name);
+    usearchSpaceFor(distance.name);
     this.distance = distance;
     this.quant = quantizationOption(options.quantization ?? 'f32', distance.name);
+    this.space = usearchSpaceFor(distance.name, this.quant);
     this.configuredDim = options.dim === undefined ? undefined : integerOption(options.dim, 'dim', 1, MAX_DIM);
     this.currentDim = this.configuredDim;
     this.m = integerOption(options.M ?? 16, 'M', 2, MAX_M);
@@ -243,7 +245,8 @@ export class UsearchSearch implements Search {
       let lastYield = performance.now();
       for (let start = 0; start < total; start += ADD_CHUNK) {
         const end = Math.min(total, start + ADD_CHUNK);
-        const rows = data.subarray(start * dim, end * dim);
+        const chunk = data.subarray(start * dim, end * dim);
+        const rows = this.space.normalize ? unitRows(chunk, dim) : chunk;
         this.call(`add vectors ${start} … ${end - 1} of the batch`, () =>
           native.add(keys.subarray(start, end), rows, this.threadCount),
         );
@@ -295,7 +298,8 @@ export class UsearchSearch implements Search {
       // usearch explores max(its configured ef, wanted) candidates: asking for ef results and keeping
       // k searches with this ef, so efSearch can change without rebuilding the native index.
       const wanted = Math.min(Math.max(kk, this.ef), n);
-      const { dim, data } = b;
+      const dim = b.dim;
+      const data = this.space.normalize ? unitRows(b.data, dim) : b.data;
       const found = this.search(native, data, b.rows, wanted);
       const out: Neighbors[] = new Array(b.rows);
       for (let q = 0; q < b.rows; q++) {
@@ -455,18 +459,25 @@ export class UsearchSearch implements Search {
 
   private nativeFor(lib: UsearchModule, dim: number): NativeIndex {
     if (this.native !== null) return this.native;
-    this.native = this.create(lib, dim, this.quant, this.m, this.efc);
+    this.native = this.create(lib, dim, this.space, this.quant, this.m, this.efc);
     this.currentDim = dim;
     return this.native;
   }
 
-  private create(lib: UsearchModule, dim: number, quantization: UsearchQuantization, M: number, efc: number) {
+  private create(
+    lib: UsearchModule,
+    dim: number,
+    space: UsearchSpace,
+    quantization: UsearchQuantization,
+    M: number,
+    efc: number,
+  ) {
     return this.call(
       'create the index',
       () =>
         new lib.Index({
           dimensions: dim,
-          metric: this.space.metric as never,
+          metric: space.metric as never,
           quantization: quantization as never,
           connectivity: M,
           expansion_add: efc,
@@ -568,7 +579,7 @@ export class UsearchSearch implements Search {
     const manifest = parseManifest(await saved.readText(MANIFEST_FILE, { maxBytes: MAX_MANIFEST_BYTES }), source);
     const mismatch = (what: string, hint: string) =>
       new SimkitError('CORRUPT_INDEX', `The usearch index in ${source} ${what}; ${hint}`, { details: { dir } });
-    if (manifest.distance !== this.distance.name || manifest.metric !== this.space.metric) {
+    if (manifest.distance !== this.distance.name) {
       throw mismatch(
         `was saved with the '${manifest.distance}' distance, but this UsearchSearch uses '${this.distance.name}'`,
         `load it into new UsearchSearch({ distance: '${manifest.distance}' }).`,
@@ -581,6 +592,10 @@ export class UsearchSearch implements Search {
       );
     }
     if (manifest.quantization === 'i8' && manifest.distance !== 'cosine') throw damaged('it stores i8 without cosine');
+    const space = usearchSpaceFor(manifest.distance, manifest.quantization);
+    if (manifest.metric !== space.metric) {
+      throw damaged(`its metric '${manifest.metric}' is not the '${space.metric}' that ${manifest.distance} uses`);
+    }
     const listed = saved.files.get(INDEX_FILE);
     let next: NativeIndex | null = null;
     if (manifest.file === null || manifest.dim === null) {
@@ -607,7 +622,7 @@ export class UsearchSearch implements Search {
       checker.finish();
       this.onProgress({ task: 'usearch-load', done: total, total });
       const lib = await usearchModule();
-      const index = this.create(lib, dim, manifest.quantization, manifest.M, manifest.efConstruction);
+      const index = this.create(lib, dim, space, manifest.quantization, manifest.M, manifest.efConstruction);
       const file = saved.path(INDEX_FILE);
       try {
         if (view) index.view(file);
@@ -630,6 +645,7 @@ export class UsearchSearch implements Search {
     this.viewing = next !== null && view ? saved.path(INDEX_FILE) : null;
     this.currentDim = manifest.dim ?? this.configuredDim;
     this.quant = manifest.quantization;
+    this.space = space;
     this.m = manifest.M;
     this.efc = manifest.efConstruction;
   }
