@@ -1,4 +1,5 @@
 import { SimkitError } from '@simkit/core';
+import type { UsearchQuantization } from './usearch-options.js';
 
 /**
  * The layout of an index file written by usearch 2.x (`index_dense_gt::save`), checked here
@@ -35,7 +36,7 @@ export interface IndexFileSummary {
 }
 
 export type UsearchMetric = 'cos' | 'l2sq' | 'ip';
-export type Quantization = 'f32' | 'f16' | 'i8';
+export type Quantization = UsearchQuantization;
 
 const METRIC_CODES: Readonly<Record<UsearchMetric, number>> = { cos: 0x63, l2sq: 0x65, ip: 0x69 };
 const SCALAR_CODES: Readonly<Record<Quantization, number>> = { f32: 11, f16: 12, i8: 23 };

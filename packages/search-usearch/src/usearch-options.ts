@@ -1,8 +1,8 @@
 import { type Distance, type Logger, type ProgressHandler, SimkitError, describe, invalidArgument } from '@simkit/core';
-import type { Quantization, UsearchMetric } from './usearch-file.js';
+import type { UsearchMetric } from './usearch-file.js';
 
 /** How vectors are stored: 4, 2 or 1 byte per component. */
-export type UsearchQuantization = Quantization;
+export type UsearchQuantization = 'f32' | 'f16' | 'i8';
 
 /** Options of `new UsearchSearch(...)`. */
 export interface UsearchSearchOptions {

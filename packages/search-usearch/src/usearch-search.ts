@@ -206,6 +206,7 @@ export class UsearchSearch implements Search {
     return this.native?.size() ?? 0;
   }
 
+  /** Size, room, storage, threads, whether this is a view, and how many filtered lookups widened. */
   stats(): UsearchSearchStats {
     return {
       size: this.size(),
