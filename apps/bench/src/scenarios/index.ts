@@ -6,6 +6,16 @@ import { hnsw } from './hnsw.js';
 import { indexerEvaluation } from './indexer-evaluation.js';
 import { saves } from './saves.js';
 import { storeLevel } from './store-level.js';
+import { usearchView } from './usearch-view.js';
 
 /** Every scenario, in the order `pnpm bench` runs them. Add one line per scenario. */
-export const scenarios: Scenario[] = [exactSearch, indexerEvaluation, calibration, storeLevel, hnsw, saves, helloMnist];
+export const scenarios: Scenario[] = [
+  exactSearch,
+  indexerEvaluation,
+  calibration,
+  storeLevel,
+  hnsw,
+  usearchView,
+  saves,
+  helloMnist,
+];
