@@ -142,3 +142,30 @@ describe('remove and re-add', () => {
     expect(s.size()).toBe(N);
   });
 });
+
+describe('close and bad calls', () => {
+  it('close() empties the index, which then takes new vectors of another dimension when none was configured', async () => {
+    const s = new UsearchSearch({ distance: 'euclidean', threads: 1 });
+    await s.add([0, 1], batch(Float32Array.from([0, 0, 3, 4]), 2));
+    expect(s.dim).toBe(2);
+    await s.close();
+    expect(s.size()).toBe(0);
+    expect(s.dim).toBeUndefined();
+    const [none] = await s.lookup(batch(Float32Array.from([0, 0, 0]), 3), 1);
+    expect(none?.ids.length).toBe(0);
+    await s.add([5], batch(Float32Array.from([1, 2, 2]), 3));
+    const [r] = await s.lookup(batch(Float32Array.from([0, 0, 0]), 3), 1);
+    // |(1, 2, 2)| = 3
+    expect(Array.from(r?.ids ?? [])).toEqual([5]);
+    expect(r?.distances[0]).toBeCloseTo(3, 6);
+  });
+
+  it('lookup options that are not an object, and removes of bad ids, are INVALID_ARGUMENT and change nothing', async () => {
+    const s = await built();
+    await expectCode(() => s.lookup(batch(query(0), DIM), 3, null as never), 'INVALID_ARGUMENT');
+    await expectCode(() => s.lookup(batch(query(0), DIM), 3, 'fast' as never), 'INVALID_ARGUMENT');
+    await expectCode(() => s.remove([-1]), 'INVALID_ARGUMENT');
+    await expectCode(() => s.remove([1.5]), 'INVALID_ARGUMENT');
+    expect(s.size()).toBe(N);
+  });
+});
