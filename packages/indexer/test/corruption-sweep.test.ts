@@ -29,6 +29,8 @@ const FLIPS = 300;
 const MIN_FLIPS_PER_FILE = 5;
 const LOAD_TIMEOUT_MS = 5_000;
 const classes = { Indexer, HnswSearch, UsearchSearch, LevelStore };
+/** The mixes swept, each with its own seed. */
+const SWEPT = { 'linear+memory': 101, 'hnsw+memory': 202, 'usearch+memory': 303 } as const;
 const setX = dataset({ rows: 40, queries: 24, probes: 8, dim: 8, seed: 3 });
 const setY = dataset({ rows: 44, queries: 24, probes: 8, dim: 8, seed: 4 });
 
@@ -202,74 +204,67 @@ afterAll(() => {
   for (const line of summaries) console.log(line);
 });
 
-describe.each(['linear+memory', 'hnsw+memory', 'usearch+memory'] as const)(
-  'corruption sweep of a saved index (%s)',
-  (mix) => {
-    it('every flipped bit, truncation, deletion and swap gives a typed error or an identical index', async () => {
-      const root = await mkdtemp(join(tmpdir(), 'simkit-sweep-'));
-      try {
-        const pristine = join(root, 'x');
-        const other = join(root, 'y');
-        const x = await savedIndex(mix, setX, 40, 'x', pristine);
-        await savedIndex(mix, setY, 44, 'y', other);
-        const original = await snapshot(x, setX.probes.batch);
-        const work = join(root, 'work');
-        // The undamaged save loads identically (else the sweep would prove nothing).
-        await cp(pristine, work, { recursive: true });
-        expect(await tryLoad(work, original)).toEqual({ kind: 'identical' });
-        await rm(work, { recursive: true });
+describe.each(Object.keys(SWEPT) as Array<keyof typeof SWEPT>)('corruption sweep of a saved index (%s)', (mix) => {
+  it('every flipped bit, truncation, deletion and swap gives a typed error or an identical index', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'simkit-sweep-'));
+    try {
+      const pristine = join(root, 'x');
+      const other = join(root, 'y');
+      const x = await savedIndex(mix, setX, 40, 'x', pristine);
+      await savedIndex(mix, setY, 44, 'y', other);
+      const original = await snapshot(x, setX.probes.batch);
+      const work = join(root, 'work');
+      // The undamaged save loads identically (else the sweep would prove nothing).
+      await cp(pristine, work, { recursive: true });
+      expect(await tryLoad(work, original)).toEqual({ kind: 'identical' });
+      await rm(work, { recursive: true });
 
-        const files = await filesUnder(pristine);
-        expect(files).toContain('simkit-save.json');
-        expect(files.some((f) => f.endsWith('/index_metadata.json'))).toBe(true);
-        expect(files.filter((f) => f.endsWith('simkit-save.json')).length).toBeGreaterThanOrEqual(3);
+      const files = await filesUnder(pristine);
+      expect(files).toContain('simkit-save.json');
+      expect(files.some((f) => f.endsWith('/index_metadata.json'))).toBe(true);
+      expect(files.filter((f) => f.endsWith('simkit-save.json')).length).toBeGreaterThanOrEqual(3);
 
-        const list = await damages(
-          pristine,
-          other,
-          seededRandom({ 'linear+memory': 101, 'hnsw+memory': 202, 'usearch+memory': 303 }[mix]),
-        );
-        const count = { flip: 0, truncation: 0, deletion: 0, swap: 0 };
-        const codes: Record<string, number> = {};
-        const silent: string[] = [];
-        const hangs: string[] = [];
-        const raw: string[] = [];
-        const identical: string[] = [];
-        const otherCodes: string[] = [];
-        let typed = 0;
-        for (const damage of list) {
-          count[damage.kind]++;
-          await rm(work, { recursive: true, force: true });
-          await cp(pristine, work, { recursive: true });
-          await damage.apply(work);
-          const outcome = await tryLoad(work, original);
-          if (outcome.kind === 'identical') identical.push(damage.name);
-          else if (outcome.kind === 'different') silent.push(damage.name);
-          else if (outcome.kind === 'hang') hangs.push(damage.name);
-          else if (outcome.kind === 'raw') raw.push(`${damage.name}: ${String(outcome.error)}`);
-          else {
-            typed++;
-            codes[outcome.code] = (codes[outcome.code] ?? 0) + 1;
-            // Core reads a manifest's format version before its checksum, so a flipped bit there
-            // that makes the version larger (e.g. "1" → "3") reads as a newer format: UNSUPPORTED.
-            const newerVersion =
-              outcome.code === 'UNSUPPORTED' && /^flip .* of (?:.*\/)?simkit-save\.json$/.test(damage.name);
-            if (outcome.code !== 'CORRUPT_INDEX' && !newerVersion) otherCodes.push(`${damage.name}: ${outcome.code}`);
-          }
-        }
+      const list = await damages(pristine, other, seededRandom(SWEPT[mix]));
+      const count = { flip: 0, truncation: 0, deletion: 0, swap: 0 };
+      const codes: Record<string, number> = {};
+      const silent: string[] = [];
+      const hangs: string[] = [];
+      const raw: string[] = [];
+      const identical: string[] = [];
+      const otherCodes: string[] = [];
+      let typed = 0;
+      for (const damage of list) {
+        count[damage.kind]++;
         await rm(work, { recursive: true, force: true });
-        summaries.push(
-          `corruption sweep ${mix}: ${files.length} files, ${count.flip} bit flips, ${count.truncation} truncations, ${count.deletion} deletions, ${count.swap} swaps → ${list.length} loads: ${typed} typed errors ${JSON.stringify(codes)}, ${identical.length} identical loads ${JSON.stringify(identical)}, ${silent.length} silent differences, ${hangs.length} hangs, ${raw.length} untyped errors`,
-        );
-        expect(count.flip).toBe(FLIPS);
-        expect(silent, 'loads that silently differ from the saved index').toEqual([]);
-        expect(hangs, `loads that took more than ${LOAD_TIMEOUT_MS} ms`).toEqual([]);
-        expect(raw, 'loads that failed with something other than a SimkitError').toEqual([]);
-        expect(otherCodes, 'damage reported with another code than CORRUPT_INDEX').toEqual([]);
-        expect(typed + identical.length).toBe(list.length);
-      } finally {
-        await rm(root, { recursive: true, force: true });
+        await cp(pristine, work, { recursive: true });
+        await damage.apply(work);
+        const outcome = await tryLoad(work, original);
+        if (outcome.kind === 'identical') identical.push(damage.name);
+        else if (outcome.kind === 'different') silent.push(damage.name);
+        else if (outcome.kind === 'hang') hangs.push(damage.name);
+        else if (outcome.kind === 'raw') raw.push(`${damage.name}: ${String(outcome.error)}`);
+        else {
+          typed++;
+          codes[outcome.code] = (codes[outcome.code] ?? 0) + 1;
+          // Core reads a manifest's format version before its checksum, so a flipped bit there
+          // that makes the version larger (e.g. "1" → "3") reads as a newer format: UNSUPPORTED.
+          const newerVersion =
+            outcome.code === 'UNSUPPORTED' && /^flip .* of (?:.*\/)?simkit-save\.json$/.test(damage.name);
+          if (outcome.code !== 'CORRUPT_INDEX' && !newerVersion) otherCodes.push(`${damage.name}: ${outcome.code}`);
+        }
       }
-    }, 240_000);
-  },
-);
+      await rm(work, { recursive: true, force: true });
+      summaries.push(
+        `corruption sweep ${mix}: ${files.length} files, ${count.flip} bit flips, ${count.truncation} truncations, ${count.deletion} deletions, ${count.swap} swaps → ${list.length} loads: ${typed} typed errors ${JSON.stringify(codes)}, ${identical.length} identical loads ${JSON.stringify(identical)}, ${silent.length} silent differences, ${hangs.length} hangs, ${raw.length} untyped errors`,
+      );
+      expect(count.flip).toBe(FLIPS);
+      expect(silent, 'loads that silently differ from the saved index').toEqual([]);
+      expect(hangs, `loads that took more than ${LOAD_TIMEOUT_MS} ms`).toEqual([]);
+      expect(raw, 'loads that failed with something other than a SimkitError').toEqual([]);
+      expect(otherCodes, 'damage reported with another code than CORRUPT_INDEX').toEqual([]);
+      expect(typed + identical.length).toBe(list.length);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
