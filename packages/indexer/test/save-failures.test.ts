@@ -1,21 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EmbeddingBatch, SimkitError, randomVectors } from '@simkit/core';
-import { FakeSearch, expectCode, expectOneGeneration, withTempDir } from '@simkit/core/testing';
+import { FakeSearch, expectCode, expectOneGeneration, withTempDir, withTinyDisk } from '@simkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { Indexer } from '../src/index.js';
-
-/** Mounts a tmpfs of `kb` kilobytes at `dir` for `fn` (tests run as root, as CI does). */
-async function withTinyDisk<T>(dir: string, kb: number, fn: () => Promise<T>): Promise<T> {
-  await mkdir(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir]);
-  try {
-    return await fn();
-  } finally {
-    execFileSync('umount', ['-l', dir]);
-  }
-}
 
 async function records(ix: Indexer): Promise<unknown[]> {
   const df = await ix.toDataFrame();

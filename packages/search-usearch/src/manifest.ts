@@ -1,4 +1,4 @@
-import { SimkitError } from '@simkit/core';
+import { SimkitError, checkedCount } from '@simkit/core';
 import type { Quantization, UsearchMetric } from './usearch-file.js';
 import { MAX_DIM, MAX_M, QUANTIZATIONS } from './usearch-options.js';
 
@@ -55,11 +55,8 @@ export function parseManifest(text: string, source: string): UsearchManifest {
       { details: { source, version: m.version } },
     );
   }
-  const int = (name: string, min: number, max: number): number => {
-    const v = m[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw damaged(`its ${name} is not valid`);
-    return v;
-  };
+  const int = (name: string, min: number, max: number): number =>
+    checkedCount(m[name], { min, max, what: `${name} in ${MANIFEST_FILE} of ${source}` });
   if (m.version !== VERSION) throw damaged('its version is not valid');
   if (typeof m.distance !== 'string') throw damaged('its distance is not valid');
   if (m.metric !== 'cos' && m.metric !== 'l2sq' && m.metric !== 'ip') throw damaged('its metric is not valid');

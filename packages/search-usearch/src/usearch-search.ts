@@ -11,6 +11,7 @@ import {
   SimkitError,
   checkAddInput,
   checkLookupInput,
+  checkOptions,
   describe,
   expectConfig,
   invalidArgument,
@@ -284,10 +285,7 @@ export class UsearchSearch implements Search {
   lookup(queries: EmbeddingBatch, k: number, options: LookupOptions = {}): Promise<Neighbors[]> {
     return this.serial(async () => {
       checkLookupInput(queries, k, this.currentDim);
-      if (options === null || typeof options !== 'object') {
-        throw invalidArgument(`lookup options must be an object like { filter }; got ${describe(options)}.`);
-      }
-      const filter = options.filter;
+      const filter = checkOptions(options, 'lookup options').filter;
       if (filter !== undefined && typeof filter !== 'function') {
         throw invalidArgument(`filter must be a function (id) => boolean; got ${describe(filter)}.`);
       }

@@ -1,22 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batch } from '@simkit/core';
-import { expectCode, expectOneGeneration, withTempDir } from '@simkit/core/testing';
+import { expectCode, expectOneGeneration, withTempDir, withTinyDisk } from '@simkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { UsearchSearch } from '../src/index.js';
 import { dataset, ids } from './reference.js';
-
-/** Mounts a tmpfs of `kb` kilobytes at `dir` for `fn` (tests run as root, as CI does). */
-async function withTinyDisk<T>(dir: string, kb: number, fn: () => Promise<T>): Promise<T> {
-  await mkdir(dir, { recursive: true });
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir]);
-  try {
-    return await fn();
-  } finally {
-    execFileSync('umount', ['-l', dir]);
-  }
-}
 
 describe('UsearchSearch.save on a full disk', () => {
   it('fails with IO_ERROR when usearch cannot write its file, and the previous save still loads as it was', async () => {

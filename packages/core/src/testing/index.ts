@@ -6,4 +6,4 @@ export { fakeEuclidean, referenceEuclidean } from './fake-distance.js';
 export { clusteredVectors, randomVectors, seededRandom } from '../random.js';
 export { withTempDir } from './temp-dir.js';
 export { expectDamageDetected, expectOneGeneration, savedFiles } from './save-checks.js';
-export { generationDir, resaveFiles, withinBounds, withoutPrivileges } from './save-tampering.js';
+export { generationDir, resaveFiles, withTinyDisk, withinBounds, withoutPrivileges } from './save-tampering.js';

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { writeSave } from '../atomic-save.js';
@@ -72,5 +73,19 @@ export async function withoutPrivileges<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     process.seteuid?.(0);
+  }
+}
+
+/**
+ * Mounts a tmpfs of `kb` kilobytes at `dir` for `fn`, to test a full disk (needs root, as CI
+ * runs the tests), and unmounts it afterwards.
+ */
+export async function withTinyDisk<T>(dir: string, kb: number, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir]);
+  try {
+    return await fn();
+  } finally {
+    execFileSync('umount', ['-l', dir]);
   }
 }
