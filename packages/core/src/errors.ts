@@ -10,7 +10,8 @@ export type SimkitErrorCode =
   | 'MISSING_COMPONENT'
   | 'LOCKED'
   | 'NOT_READY'
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  | 'UNAVAILABLE';
 
 const MARKER = Symbol.for('@simkit/core/error');
 

@@ -70,3 +70,12 @@ export { writeSave, type SaveInfo, type WriteSaveOptions } from './atomic-save.j
 export { openSave, type OpenSaveOptions, type OpenedSave } from './open-save.js';
 export { MAX_MANIFEST_BYTES, SAVE_MANIFEST, type SavedFile } from './save-manifest.js';
 export { OperationLock } from './operation-lock.js';
+export {
+  MAX_TIMEOUT_MS,
+  checkTimeout,
+  readReferenceSave,
+  unavailable,
+  withTimeout,
+  withoutPassword,
+  writeReferenceSave,
+} from './server-backends.js';

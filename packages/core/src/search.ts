@@ -25,6 +25,13 @@ export interface SearchSupports {
    * still sorted by true distance, but may miss some of the true neighbours (recall < 1).
    */
   readonly exact: boolean;
+  /**
+   * Vectors live on a server that other processes may change at the same time (a pgvector
+   * table). `size()` and `dim` then report what this instance last saw, `refresh()` reads
+   * them again, and `save(dir)` records where the vectors live rather than copying them.
+   * Absent means false.
+   */
+  readonly shared?: boolean;
 }
 
 /** Neighbours of one query: ids and distances, closest first. */
@@ -72,6 +79,11 @@ export interface Search extends Configurable {
    * UNSUPPORTED and leaves the instance as it was.
    */
   load(dir: string): Promise<void>;
+  /**
+   * Reads `size()` and `dim` again from where the vectors live; needed only by searches with
+   * `supports.shared`, whose vectors other processes change. Connection problems are UNAVAILABLE.
+   */
+  refresh?(): Promise<void>;
   /** Frees what the backend holds outside the JS heap (a wasm graph, a pool); optional. */
   close?(): Promise<void>;
 }

@@ -14,6 +14,13 @@ export interface StoreSupports {
    * instance only; `save`/`load` still work, and are how such a store is kept.
    */
   readonly persistence: boolean;
+  /**
+   * Records live on a server that other processes may change at the same time (a Redis
+   * store). `size()` and `dim` then report what this instance last saw, `refresh()` reads
+   * them again, and `save(dir)` records where the records live rather than copying them.
+   * Absent means false.
+   */
+  readonly shared?: boolean;
 }
 
 /** One stored record: the embedding as given, an integer label or null, JSON data or null. */
@@ -56,6 +63,11 @@ export interface Store extends Configurable {
    * without a valid save fails with CORRUPT_INDEX. Same availability as `save`.
    */
   load(dir: string): Promise<void>;
+  /**
+   * Reads `size()` and `dim` again from where the records live; needed only by stores with
+   * `supports.shared`, whose records other processes change. Connection problems are UNAVAILABLE.
+   */
+  refresh?(): Promise<void>;
   /** Releases files and handles; the default stores need nothing. */
   close?(): Promise<void>;
 }

@@ -214,16 +214,39 @@ export class Indexer {
     }
     // A store reopened with records next to a new, empty search would look up nothing, and its
     // save could not be loaded again: refuse it here, before anything is written.
-    if (this.store.size() !== this.search.size()) {
+    // Shared backends (a server other processes write to) are checked by their own counts instead.
+    if (!this.isShared() && this.store.size() !== this.search.size()) {
       throw invalidArgument(
         `The store holds ${this.store.size()} records but the search ${this.search.size()} vectors; an index needs both to hold the same entries. To reopen a saved index use Indexer.load(dir); to start afresh pass an empty store (or reset it first).`,
       );
     }
   }
 
-  /** Number of records in the index. */
+  /**
+   * Number of records in the index. With a shared store (`supports.shared`, e.g. Redis) it is
+   * the count last seen; `refresh()` reads it again.
+   */
   size(): number {
     return this.store.size();
+  }
+
+  /**
+   * Reads the counts of shared backends again (`supports.shared`: a Redis store, a pgvector
+   * search), so that `size()` and `stats()` include what other processes added or removed.
+   * Lookups always see the server's current records; other backends need no refresh.
+   */
+  async refresh(): Promise<void> {
+    await this.lock.runShared(() => this.refreshShared());
+  }
+
+  private async refreshShared(): Promise<void> {
+    await this.store.refresh?.();
+    await this.search.refresh?.();
+  }
+
+  /** True when both backends live on servers other processes share: their counts may move. */
+  private isShared(): boolean {
+    return this.store.supports.shared === true && this.search.supports.shared === true;
   }
 
   /** Adds one embedding with an optional label and data; returns its id. */
@@ -616,7 +639,12 @@ export class Indexer {
       const evaluator = await fromConfig<MemoryEvaluator>(evaluatorConfig, reg, 'evaluator');
       await store.load(saved.path('store'));
       await search.load(saved.path('search'));
-      if (store.size() !== size || search.size() !== size) {
+      // A shared index may have changed since the save (other processes write to it): its save
+      // records where it lives, not how big it was.
+      if (
+        !(store.supports.shared === true && search.supports.shared === true) &&
+        (store.size() !== size || search.size() !== size)
+      ) {
         throw new SimkitError(
           'CORRUPT_INDEX',
           `The index in '${dir}' should hold ${size} records but its store has ${store.size()} and its search ${search.size()}.`,
@@ -730,6 +758,7 @@ export class Indexer {
 
   /** Lookups of a checked batch as a matrix; the caller holds the lock. */
   private async lookupMatrix(b: EmbeddingBatch, k: number): Promise<LookupMatrix> {
+    await this.refreshShared();
     if (this.size() === 0) {
       throw new SimkitError('EMPTY_INDEX', 'The index is empty: add labelled embeddings with batchAdd() first.');
     }
