@@ -38,7 +38,7 @@ export {
   type ProgressHandler,
 } from './ports.js';
 export type { Distance } from './distance.js';
-export type { LookupOptions, Neighbors, Search, SearchSupports } from './search.js';
+export type { AddOptions, LookupOptions, Neighbors, Search, SearchSupports } from './search.js';
 export type { LabelsInput, Store, StoreRecord, StoreSupports } from './store.js';
 export { checkData, checkLabels, type CheckedLabels } from './records.js';
 export {

@@ -40,6 +40,15 @@ export interface Neighbors {
   readonly distances: Float32Array;
 }
 
+/** Options of a single `Search.add` call. */
+export interface AddOptions {
+  /**
+   * The records' labels (integers, or null), one per vector, for backends that keep them next
+   * to the vectors to filter on (a pgvector table's `label` column). Others ignore them.
+   */
+  readonly labels?: ArrayLike<number | null> | null;
+}
+
 /** Options of a single `Search.lookup` call. */
 export interface LookupOptions {
   /** Keep only ids for which this returns true (needs `supports.filter`). */
@@ -58,7 +67,7 @@ export interface Search extends Configurable {
   /** Number of vectors in the index. */
   size(): number;
   /** Adds `embeddings.rows` vectors under `ids`. All or nothing: bad input changes nothing. */
-  add(ids: ArrayLike<number>, embeddings: EmbeddingBatch): Promise<void>;
+  add(ids: ArrayLike<number>, embeddings: EmbeddingBatch, options?: AddOptions): Promise<void>;
   /** Removes ids (needs `supports.delete`); unknown ids fail with NOT_FOUND and remove nothing. */
   remove(ids: ArrayLike<number>): Promise<void>;
   /**

@@ -285,13 +285,10 @@ export class Indexer {
       const end = Math.min(b.rows, start + ROWS_PER_PROGRESS);
       const chunk = { data: b.data.subarray(start * d, end * d), rows: end - start, dim: d };
       let ids: Int32Array | undefined;
+      const chunkLabels: Array<number | null> | null = labels ? Array.prototype.slice.call(labels, start, end) : null;
       try {
-        ids = await this.store.add(
-          chunk,
-          labels ? Array.prototype.slice.call(labels, start, end) : null,
-          data ? Array.prototype.slice.call(data, start, end) : null,
-        );
-        await this.search.add(ids, chunk);
+        ids = await this.store.add(chunk, chunkLabels, data ? Array.prototype.slice.call(data, start, end) : null);
+        await this.search.add(ids, chunk, { labels: chunkLabels });
       } catch (error) {
         await this.undoAdd(all.subarray(0, added), ids);
         throw error;
