@@ -5,9 +5,11 @@ import { useDatabase } from './server.js';
 const db = useDatabase();
 
 describeSearch('PgvectorSearch (exact)', {
-  factory: (dim) => PgvectorSearch.open({ distance: 'euclidean', dim, pool: db.pool, table: db.table(), index: 'exact' }),
+  factory: (dim) =>
+    PgvectorSearch.open({ distance: 'euclidean', dim, pool: db.pool, table: db.table(), index: 'exact' }),
 });
 
 describeSearch('PgvectorSearch (hnsw)', {
-  factory: (dim) => PgvectorSearch.open({ distance: 'euclidean', dim, pool: db.pool, table: db.table(), index: 'hnsw' }),
+  factory: (dim) =>
+    PgvectorSearch.open({ distance: 'euclidean', dim, pool: db.pool, table: db.table(), index: 'hnsw' }),
 });

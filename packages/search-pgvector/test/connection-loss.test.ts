@@ -1,0 +1,97 @@
+import { batch } from '@simkit/core';
+import { expectCode, withTempDir } from '@simkit/core/testing';
+import { freePort } from '@simkit/test-servers';
+import { describe, expect, it } from 'vitest';
+import { PgvectorSearch } from '../src/index.js';
+import { useDatabase } from './server.js';
+
+const db = useDatabase();
+const q = batch(Float32Array.from([1, 1]), 2);
+
+describe('connection loss is a typed error, never a hang', () => {
+  it('a server that is not there: UNAVAILABLE', async () => {
+    const port = await freePort();
+    const error = await expectCode(
+      () =>
+        PgvectorSearch.open({
+          distance: 'euclidean',
+          connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+          timeoutMs: 3000,
+        }),
+      'UNAVAILABLE',
+    );
+    expect(error.message).toMatch(/cannot be reached|does not answer/);
+  });
+
+  it('a killed server fails every call with UNAVAILABLE; after a restart the same search works and kept its rows', async () => {
+    const s = await PgvectorSearch.open({
+      distance: 'euclidean',
+      dim: 2,
+      table: db.table(),
+      connectionString: db.server.url,
+      timeoutMs: 5000,
+    });
+    try {
+      await s.add([0, 1], batch(Float32Array.from([0, 0, 1, 1]), 2));
+      await db.server.kill();
+      await expectCode(() => s.lookup(q, 1), 'UNAVAILABLE');
+      await expectCode(() => s.add([2], batch(Float32Array.from([2, 2]), 2)), 'UNAVAILABLE');
+      await expectCode(() => s.remove([0]), 'UNAVAILABLE');
+      await expectCode(() => s.refresh(), 'UNAVAILABLE');
+      await expectCode(() => s.reset(), 'UNAVAILABLE');
+      await withTempDir(async (dir) => {
+        await expectCode(() => s.save(dir), 'UNAVAILABLE');
+      });
+      expect(s.size()).toBe(2);
+      await db.server.restart();
+      const [r] = await s.lookup(q, 2);
+      expect(Array.from(r?.ids ?? [])).toEqual([1, 0]);
+      await s.add([2], batch(Float32Array.from([2, 2]), 2));
+      await s.refresh();
+      expect(s.size()).toBe(3);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a server that stops answering fails the call with UNAVAILABLE after timeoutMs, and works again when it answers', async () => {
+    const s = await PgvectorSearch.open({
+      distance: 'euclidean',
+      dim: 2,
+      table: db.table(),
+      connectionString: db.server.url,
+      timeoutMs: 1500,
+    });
+    try {
+      await s.add([0], batch(Float32Array.from([0, 0]), 2));
+      const pid = db.server.pid as number;
+      process.kill(pid, 'SIGSTOP');
+      try {
+        const error = await expectCode(() => s.lookup(q, 1), 'UNAVAILABLE');
+        expect(error.message).toMatch(/1500 ms|timeout/);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      const [r] = await s.lookup(q, 1);
+      expect(Array.from(r?.ids ?? [])).toEqual([0]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the caller’s pool survives a restart too', async () => {
+    const s = await PgvectorSearch.open({
+      distance: 'euclidean',
+      dim: 2,
+      table: db.table(),
+      pool: db.pool,
+      timeoutMs: 5000,
+    });
+    await s.add([0], batch(Float32Array.from([0, 0]), 2));
+    await db.server.kill();
+    await expectCode(() => s.lookup(q, 1), 'UNAVAILABLE');
+    await db.server.restart();
+    const [r] = await s.lookup(q, 1);
+    expect(Array.from(r?.ids ?? [])).toEqual([0]);
+  });
+});
