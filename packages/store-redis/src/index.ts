@@ -1,1 +1,11 @@
-export {};
+export { MAX_PREFIX_LENGTH } from './index-keys.js';
+export { DEFAULT_TIMEOUT_MS, type RedisConnectionOptions } from './options.js';
+export {
+  RedisStore,
+  type RedisStoreConfig,
+  type RedisStoreFactory,
+  type RedisStoreFactoryOptions,
+  type RedisStoreOptions,
+} from './redis-store.js';
+export type { RedisClientLike } from './server-link.js';
+export { REDIS_STORE_FORMAT_VERSION } from './store-meta.js';
