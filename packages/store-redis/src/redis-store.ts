@@ -705,6 +705,8 @@ function withEnvironmentPassword(url: string): string {
   try {
     const u = new URL(url);
     if (u.password !== '' || u.hostname === '') return url;
+    // 'default' is the user that a plain requirepass password belongs to (Redis 6+ ACLs).
+    if (u.username === '') u.username = 'default';
     u.password = password;
     return u.toString();
   } catch {
