@@ -72,18 +72,17 @@ describe('One index shared by two processes (pgvector search + Redis store)', ()
         expect(JSON.parse(stdout)).toEqual(Array.from({ length: rows }, (_, i) => i));
         const { data, labels } = clusteredVectors(rows, dim, 4, 17);
         // B's lookups see A's records (vectors from the table, labels and data from Redis).
-        const hits = await b.batchLookup({ data, rows: 10, dim }, 1);
+        const hits = await b.batchLookup({ data: data.subarray(0, 10 * dim), rows: 10, dim }, 1);
         hits.forEach((r, i) => {
           expect(r[0]?.id).toBe(i);
           expect(r[0]?.distance).toBeCloseTo(0, 5);
           expect(r[0]?.label).toBe(labels[i]);
           expect(r[0]?.data).toEqual({ from: 'writer', i, l: labels[i] });
         });
-        expect(b.size()).toBe(0); // the count B last saw
         await b.refresh();
         expect(b.size()).toBe(rows);
         // B calibrates on the shared records (refreshing counts first).
-        await b.calibrate({ data, rows: 40, dim }, Array.from(labels.subarray(0, 40)));
+        await b.calibrate({ data: data.subarray(0, 40 * dim), rows: 40, dim }, Array.from(labels.subarray(0, 40)));
         expect(b.isCalibrated).toBe(true);
         // B adds one more record; then loads A's save: it shows the shared index as it is now.
         await b.add(new Float32Array(dim).fill(0.5), 9, { from: 'b' });
@@ -119,12 +118,12 @@ describe('One index shared by two processes (pgvector search + Redis store)', ()
       const { data, labels } = clusteredVectors(20, dim, 2, 5);
       await index.batchAdd({ data, rows: 20, dim }, labels);
       await redis.kill();
-      await expectCode(() => index.batchLookup({ data, rows: 2, dim }, 1), 'UNAVAILABLE');
+      await expectCode(() => index.batchLookup({ data: data.subarray(0, 2 * dim), rows: 2, dim }, 1), 'UNAVAILABLE');
       await redis.restart();
       await pg.kill();
-      await expectCode(() => index.batchLookup({ data, rows: 2, dim }, 1), 'UNAVAILABLE');
+      await expectCode(() => index.batchLookup({ data: data.subarray(0, 2 * dim), rows: 2, dim }, 1), 'UNAVAILABLE');
       await pg.restart();
-      const back = await index.batchLookup({ data, rows: 2, dim }, 1);
+      const back = await index.batchLookup({ data: data.subarray(0, 2 * dim), rows: 2, dim }, 1);
       expect(back.map((r) => r[0]?.id)).toEqual([0, 1]);
     } finally {
       await index.close();
