@@ -1,5 +1,5 @@
 export { MAX_PREFIX_LENGTH } from './index-keys.js';
-export { DEFAULT_TIMEOUT_MS, type RedisConnectionOptions } from './options.js';
+export { DEFAULT_TIMEOUT_MS, type RedisClientLike, type RedisConnectionOptions } from './options.js';
 export {
   RedisStore,
   type RedisStoreConfig,
@@ -7,5 +7,4 @@ export {
   type RedisStoreFactoryOptions,
   type RedisStoreOptions,
 } from './redis-store.js';
-export type { RedisClientLike } from './server-link.js';
-export { REDIS_STORE_FORMAT_VERSION } from './store-meta.js';
+export { REDIS_STORE_FORMAT_VERSION } from './layout-version.js';

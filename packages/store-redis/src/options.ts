@@ -7,7 +7,15 @@ import {
   type ProgressHandler,
   silentLogger,
 } from '@simkit/core';
-import type { RedisClientLike } from './server-link.js';
+
+/**
+ * A node-redis client (`createClient()` of the `redis` package): the store opens connections
+ * of its own with its settings (`duplicate()`), and never sends a command through it.
+ */
+export interface RedisClientLike {
+  duplicate(overrides?: object): unknown;
+  readonly options?: object | undefined;
+}
 
 /** Default bound of every call to the server. */
 export const DEFAULT_TIMEOUT_MS = 10_000;

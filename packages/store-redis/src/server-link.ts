@@ -1,16 +1,8 @@
 import { type Logger, type SimkitError, unavailable, withoutPassword, withTimeout } from '@simkit/core';
 import { createClient, RESP_TYPES } from 'redis';
+import type { RedisClientLike } from './options.js';
 import { isConnectionError, redisError } from './redis-errors.js';
 import type { Arg } from './record-codec.js';
-
-/**
- * A node-redis client (`createClient()` of the `redis` package): the store opens connections
- * of its own with its settings (`duplicate()`), and never sends a command through it.
- */
-export interface RedisClientLike {
-  duplicate(overrides?: object): unknown;
-  readonly options?: object | undefined;
-}
 
 /** The part of a node-redis connection the store uses. */
 export interface RedisConnection {

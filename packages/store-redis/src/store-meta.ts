@@ -1,10 +1,6 @@
 import { SimkitError } from '@simkit/core';
+import { FORMAT, REDIS_STORE_FORMAT_VERSION } from './layout-version.js';
 import { type Arg, damaged } from './record-codec.js';
-
-/** Name of the data layout, in the meta hash's `format` field. */
-export const FORMAT = 'simkit-redis-store';
-/** Version of the data layout this package writes and reads. */
-export const REDIS_STORE_FORMAT_VERSION = 1;
 
 /** Fields of the meta hash, in the order `HMGET` asks for them. */
 export const META_FIELDS = ['format', 'version', 'nextId', 'size', 'dim'] as const;
