@@ -393,7 +393,10 @@ export class RedisStore implements Store {
             scanPage(await c.sendCommand(['SCAN', cursor, 'MATCH', keys.pattern, 'COUNT', String(PAGE)])),
           );
           cursor = next;
-          const doomed = found.filter((key) => key !== keys.meta && key !== keys.ids);
+          const doomed = found.filter((key) => {
+            const text = key.toString('utf8');
+            return text !== keys.meta && text !== keys.ids;
+          });
           if (doomed.length > 0) {
             await this.dropKeys(keys, doomed);
             deleted += doomed.length;
@@ -413,10 +416,10 @@ export class RedisStore implements Store {
   }
 
   /** Deletes `doomed` keys of the index; records among them leave the ids set and the meta's size with them. */
-  private dropKeys(keys: IndexKeys, doomed: string[]): Promise<void> {
+  private dropKeys(keys: IndexKeys, doomed: Buffer[]): Promise<void> {
     const recordIds: number[] = [];
     for (const key of doomed) {
-      const id = keys.recordId(key);
+      const id = keys.recordId(key.toString('utf8'));
       if (id !== undefined) recordIds.push(id);
     }
     return this.write('Resetting', keys, async (before, c) => {
@@ -682,12 +685,12 @@ function pageIds(value: unknown, after: number, idsKey: string): number[] {
   return ids;
 }
 
-/** Cursor and keys of one SCAN reply. */
-function scanPage(value: unknown): [string, string[]] {
+/** Cursor and keys of one SCAN reply; keys stay bytes, so a key that is not UTF-8 is deleted as it is. */
+function scanPage(value: unknown): [string, Buffer[]] {
   if (!Array.isArray(value) || value.length !== 2 || !Array.isArray(value[1])) {
     throw new Error('SCAN answered something other than [cursor, keys]');
   }
-  const keys = (value[1] as unknown[]).map((k) => (Buffer.isBuffer(k) ? k.toString('utf8') : String(k)));
+  const keys = (value[1] as unknown[]).map((k) => (Buffer.isBuffer(k) ? k : Buffer.from(String(k))));
   return [Buffer.isBuffer(value[0]) ? value[0].toString('latin1') : String(value[0]), keys];
 }
 
