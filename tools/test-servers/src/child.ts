@@ -14,7 +14,8 @@ export class ServerProcess {
   /** Starts the process; `ready` resolves once the server answers. */
   async start(ready: () => Promise<void>): Promise<void> {
     this.output = '';
-    const child = spawn(this.command, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin stays open for the server's life: a server that watches it stops when its parent dies.
+    const child = spawn(this.command, this.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-4000);
