@@ -4,6 +4,7 @@ import { exactSearch } from './exact-search.js';
 import { helloMnist } from './hello-mnist.js';
 import { hnsw } from './hnsw.js';
 import { indexerEvaluation } from './indexer-evaluation.js';
+import { pgvector } from './pgvector.js';
 import { saves } from './saves.js';
 import { storeLevel } from './store-level.js';
 import { usearchView } from './usearch-view.js';
@@ -18,4 +19,5 @@ export const scenarios: Scenario[] = [
   usearchView,
   saves,
   helloMnist,
+  pgvector,
 ];
