@@ -60,6 +60,8 @@ const QUERIES_PER_STATEMENT = 256;
 /** A JS filter over-fetches at most this many candidates per query before scanning exactly. */
 const MAX_OVERFETCH = 4000;
 const INT32_MAX = 0x7fffffff;
+/** Default timeout of `reindex()`: index builds of millions of rows take many minutes. */
+const BUILD_TIMEOUT_MS = 3_600_000;
 
 /** Options of `PgvectorSearch.factory`: how searches built from saved configs connect. */
 export interface PgvectorSearchFactoryOptions {
@@ -349,19 +351,36 @@ export class PgvectorSearch implements Search {
 
   /**
    * Builds the table's hnsw or ivfflat index over the rows present: creates it when it is
-   * missing (after `deferIndex`), rebuilds it (`REINDEX`) otherwise. An ivfflat index should be
-   * built once the data is loaded, since its lists are chosen from the rows present then.
+   * missing (after `deferIndex`), rebuilds it (`REINDEX`) otherwise, then runs `ANALYZE` so the
+   * planner knows the table's size and labels. An ivfflat index should be built once the data is
+   * loaded, since its lists are chosen from the rows present then. A build of many rows takes
+   * minutes, so it has its own timeout: `options.timeoutMs`, by default one hour (or the search's
+   * `timeoutMs` when that is longer); a connection lost meanwhile still fails at once.
    */
-  async reindex(): Promise<void> {
+  async reindex(options?: { readonly timeoutMs?: number }): Promise<void> {
     this.assertOpen();
-    return this.serial('Building the index', async () => {
-      if (!this.tableReady || this.options.index === 'exact') return;
-      const exists = await this.query('SELECT to_regclass($1) IS NOT NULL AS present', [
-        `"${this.schema}"."${this.indexName()}"`,
-      ]);
-      if (exists.rows[0]?.present === true) await this.query(`REINDEX INDEX "${this.schema}"."${this.indexName()}"`);
-      else await this.query(this.createIndexSql());
-    });
+    const o = checkOptions(options, 'reindex options');
+    const timeoutMs = checkTimeout(
+      o.timeoutMs,
+      'reindex: timeoutMs',
+      Math.max(BUILD_TIMEOUT_MS, this.options.timeoutMs),
+    );
+    return this.serial(
+      'Building the index',
+      async () => {
+        if (!this.tableReady) return;
+        if (this.options.index !== 'exact') {
+          const exists = await this.query('SELECT to_regclass($1) IS NOT NULL AS present', [
+            `"${this.schema}"."${this.indexName()}"`,
+          ]);
+          if (exists.rows[0]?.present === true)
+            await this.query(`REINDEX INDEX "${this.schema}"."${this.indexName()}"`);
+          else await this.query(this.createIndexSql());
+        }
+        await this.query(`ANALYZE ${this.name()}`);
+      },
+      timeoutMs,
+    );
   }
 
   /**
@@ -760,16 +779,16 @@ export class PgvectorSearch implements Search {
     }
   }
 
-  /** Runs a call with this search's timeout; pg and timeout failures become SimkitErrors. */
-  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return bounded(fn(), this.options.timeoutMs, operation, this.connection.server);
+  /** Runs a call with this search's timeout (or `timeoutMs`); pg and timeout failures become SimkitErrors. */
+  private call<T>(operation: string, fn: () => Promise<T>, timeoutMs = this.options.timeoutMs): Promise<T> {
+    return bounded(fn(), timeoutMs, operation, this.connection.server);
   }
 
   /** Runs writes of this instance one after another (each bounded by the timeout). */
-  private serial<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  private serial<T>(operation: string, fn: () => Promise<T>, timeoutMs?: number): Promise<T> {
     const run = this.queue.then(
-      () => this.call(operation, fn),
-      () => this.call(operation, fn),
+      () => this.call(operation, fn, timeoutMs),
+      () => this.call(operation, fn, timeoutMs),
     );
     this.queue = run.catch(() => undefined);
     return run;

@@ -31,7 +31,13 @@ export class ServerProcess {
       );
     });
     failed.catch(() => undefined);
-    await Promise.race([ready(), failed]);
+    try {
+      await Promise.race([ready(), failed]);
+    } catch (error) {
+      // A server that never answered is not left running.
+      await this.signal('SIGKILL');
+      throw error;
+    }
   }
 
   /** The process id of the running server. */
