@@ -217,7 +217,9 @@ export class RedisStore implements Store {
     } catch (error) {
       if (!SimkitError.isInstance(error, 'DIMENSION_MISMATCH')) throw error;
       // The dimension seen last may be stale: another process may have reset the index since.
-      await this.refreshNow('Adding records');
+      await this.refreshNow('Adding records').catch(() => {
+        throw error;
+      });
       b = toBatch(embeddings, this.dim);
     }
     const l = checkLabels(labels, b.rows);
@@ -252,7 +254,10 @@ export class RedisStore implements Store {
       for (let i = 0; i < batch.rows; i++) commands.push(recordCommand(recordKeys[i] as string, batch, i));
       for (let i = 0; i < ids.length; i += PAGE) {
         const zadd: Arg[] = ['ZADD', keys.ids];
-        for (const id of ids.subarray(i, i + PAGE)) zadd.push(String(id), String(id));
+        for (const id of ids.subarray(i, i + PAGE)) {
+          const text = String(id);
+          zadd.push(text, text);
+        }
         commands.push(zadd);
       }
       const after: StoreMeta = { dim: batch.dim, nextId: before.nextId + batch.rows, size: before.size + batch.rows };

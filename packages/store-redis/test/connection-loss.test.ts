@@ -69,6 +69,8 @@ describe('RedisStore when the server goes away', () => {
           expect(store.size()).toBe(29);
         }
       });
+      // Input that is wrong for the dimension this instance knows stays an input error.
+      expect((await failure(() => store.add(batch(randomVectors(1, 3, 8), 3)))).code).toBe('DIMENSION_MISMATCH');
       expect(log.entries.some((e) => e.level === 'warn' && e.message.includes('connection'))).toBe(true);
       await server.current.restart();
       // Everything acknowledged before the kill is there, and the same instance carries on.
