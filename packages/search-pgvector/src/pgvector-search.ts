@@ -651,16 +651,15 @@ export class PgvectorSearch implements Search {
     return [];
   }
 
-  /** Runs `sql` in a transaction whose pgvector settings are `settings` (SET LOCAL, through set_config). */
+  /**
+   * Runs `sql` in a transaction whose pgvector settings are `settings`: `BEGIN` and the `SET LOCAL`s
+   * go as one message (the values are integers this search computed and pgvector's mode names,
+   * never input), so a lookup costs three round trips, and the pool's connections keep their own
+   * settings.
+   */
   private async withSettings(settings: Array<[string, string]>, sql: string, params: unknown[]) {
-    return this.transaction(async (client) => {
-      const names = settings.map(([name], i) => `set_config('${name}', $${i + 1}, true)`).join(', ');
-      await client.query(
-        `SELECT ${names}`,
-        settings.map(([, value]) => value),
-      );
-      return client.query(sql, params);
-    });
+    const begin = ['BEGIN', ...settings.map(([name, value]) => `SET LOCAL ${name} = ${value}`)].join('; ');
+    return this.transaction(async (client) => client.query(sql, params), begin);
   }
 
   /** The table's row count and dimension, or undefined when it does not exist; a foreign table is INVALID_ARGUMENT. */
@@ -761,12 +760,15 @@ export class PgvectorSearch implements Search {
     return this.connection.pool.query(sql, params);
   }
 
-  /** Runs `fn` in BEGIN … COMMIT on one connection; any failure rolls back (or drops a broken connection). */
-  private async transaction<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in `begin` (BEGIN, with anything to run first in the same message) … COMMIT on one
+   * connection; any failure rolls back (or drops a broken connection).
+   */
+  private async transaction<T>(fn: (client: PgClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
     const client = await this.connection.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await fn(client);
       await client.query('COMMIT');
       return result;

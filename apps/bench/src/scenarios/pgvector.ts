@@ -32,7 +32,8 @@ const TIMEOUT_MS = 60 * 60 * 1000;
 // The statements PgvectorSearch sends for an hnsw lookup of one batch (its `withSettings` and
 // `search`), copied from packages/search-pgvector/src/pgvector-search.ts for table bench_vectors
 // and cosine (unit-length vectors under <#>).
-const SETTINGS_SQL = "SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', $2, true)";
+const beginSql = (ef: number) =>
+  `BEGIN; SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(ef, K))}; SET LOCAL hnsw.iterative_scan = strict_order`;
 const lookupSql = (where: string) =>
   'SELECT (q.n - 1)::int AS q, r.id, r.d FROM unnest($1::vector[]) WITH ORDINALITY AS q(v, n) ' +
   `CROSS JOIN LATERAL (SELECT t.id, t.embedding <#> q.v AS d FROM "public"."${TABLE}" t${where} ORDER BY t.embedding <#> q.v LIMIT $2) r`;
@@ -100,7 +101,7 @@ function toNeighbors(rows: Array<Record<string, unknown>>, queries: number): Nei
   return ids.map((list, q) => ({ ids: Int32Array.from(list), distances: Float32Array.from(distances[q] as number[]) }));
 }
 
-/** What PgvectorSearch sends for one lookup: BEGIN, the settings, the LATERAL statement, COMMIT, on one checked-out client. */
+/** What PgvectorSearch sends for one lookup: BEGIN with the settings, the LATERAL statement, COMMIT, on one checked-out client. */
 async function rawLookup(
   pool: pg.Pool,
   queries: Float32Array,
@@ -111,8 +112,7 @@ async function rawLookup(
 ): Promise<Neighbors[]> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    await client.query(SETTINGS_SQL, [String(Math.min(1000, Math.max(ef, K))), 'strict_order']);
+    await client.query(beginSql(ef));
     const params: unknown[] = [arrayLiteral(queries, from, rows), K];
     if (labels !== undefined) params.push(labels);
     const result = await client.query(labels === undefined ? LOOKUP_SQL : LABEL_LOOKUP_SQL, params);
@@ -281,8 +281,7 @@ async function runScenario(quick: boolean) {
     const plan = async (sql: string, params: unknown[]) => {
       const client = await (pool as pg.Pool).connect();
       try {
-        await client.query('BEGIN');
-        await client.query(SETTINGS_SQL, [String(EFS[0]), 'strict_order']);
+        await client.query(beginSql(EFS[0] as number));
         const result = await client.query(`EXPLAIN ${sql}`, params);
         await client.query('COMMIT');
         return result.rows.map((r) => String(r['QUERY PLAN'])).join('\n');
