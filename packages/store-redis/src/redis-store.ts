@@ -22,6 +22,7 @@ import {
   writeReferenceSave,
 } from '@simkit/core';
 import { checkPrefix, checkSavedPrefix, IndexKeys } from './index-keys.js';
+import { isConnectionError, isErrorReply } from './redis-errors.js';
 import { type CheckedConnection, checkConnectionOptions, type RedisConnectionOptions } from './options.js';
 import {
   type Arg,
@@ -106,6 +107,8 @@ export class RedisStore implements Store {
   /** Writes run one after another, so this instance never races itself for ids. */
   private queue: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
+  /** The write connection WATCHes the meta of `keys` since this instance's last transaction, which read it as `meta`. */
+  private primed: { connection: RedisConnection; keys: IndexKeys; meta: StoreMeta } | undefined;
 
   private constructor(link: ServerLink, prefix: string, options: CheckedConnection) {
     this.link = link;
@@ -267,9 +270,10 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Records for `ids` in the order asked (repeats allowed), read in one round trip that sees
-   * one moment of the index. Unknown or deleted ids fail with NOT_FOUND; a record that cannot
-   * be decoded (wrong byte length, not finite, bad label or data) is CORRUPT_INDEX naming its key.
+   * Records for `ids` in the order asked (repeats allowed), read in one pipelined round trip
+   * (and again in one MULTI/EXEC when the replies do not fit together). Unknown or deleted ids
+   * fail with NOT_FOUND; a record that cannot be decoded (wrong byte length, not finite, bad
+   * label or data) is CORRUPT_INDEX naming its key.
    */
   async get(ids: ArrayLike<number>): Promise<StoreRecord[]> {
     this.assertOpen();
@@ -280,15 +284,16 @@ export class RedisStore implements Store {
     const found = await this.link.run('reads', 'Reading records', keys.prefix, async (c) => {
       const commands: Arg[][] = [['HMGET', keys.meta, ...META_FIELDS]];
       for (const id of unique) commands.push(['HMGET', keys.record(id), ...RECORD_FIELDS]);
-      const replies = await exec(c, commands);
-      const meta = decodeMeta(reply(replies, 0), keys.meta);
-      const records = new Map<number, StoreRecord>();
-      for (let i = 0; i < unique.length; i++) {
-        const id = unique[i] as number;
-        const record = decodeRecord(id, keys.record(id), reply(replies, i + 1), meta.dim);
-        if (record !== undefined) records.set(id, record);
-      }
-      return { meta, records };
+      return readChecked(c, commands, (replies) => {
+        const meta = decodeMeta(reply(replies, 0), keys.meta);
+        const records = new Map<number, StoreRecord>();
+        for (let i = 0; i < unique.length; i++) {
+          const id = unique[i] as number;
+          const record = decodeRecord(id, keys.record(id), reply(replies, i + 1), meta.dim);
+          if (record !== undefined) records.set(id, record);
+        }
+        return { meta, records };
+      });
     });
     this.seen(keys, found.meta);
     const missing = unique.filter((id) => !found.records.has(id));
@@ -359,19 +364,20 @@ export class RedisStore implements Store {
           ['ZMSCORE', keys.ids, ...ids.map(String)],
         ];
         for (const id of ids) commands.push(['HMGET', keys.record(id), ...RECORD_FIELDS]);
-        const replies = await exec(c, commands);
-        const meta = decodeMeta(reply(replies, 0), keys.meta);
-        const scores = reply(replies, 1);
-        const records: StoreRecord[] = [];
-        for (let i = 0; i < ids.length; i++) {
-          const id = ids[i] as number;
-          const record = decodeRecord(id, keys.record(id), reply(replies, i + 2), meta.dim);
-          if (record !== undefined) records.push(record);
-          else if (Array.isArray(scores) && scores[i] !== null) {
-            throw damaged(keys.record(id), `it is missing although ${keys.ids} lists id ${id}`);
+        return readChecked(c, commands, (replies) => {
+          const meta = decodeMeta(reply(replies, 0), keys.meta);
+          const scores = reply(replies, 1);
+          const records: StoreRecord[] = [];
+          for (let i = 0; i < ids.length; i++) {
+            const id = ids[i] as number;
+            const record = decodeRecord(id, keys.record(id), reply(replies, i + 2), meta.dim);
+            if (record !== undefined) records.push(record);
+            else if (Array.isArray(scores) && scores[i] !== null) {
+              throw damaged(keys.record(id), `it is missing although ${keys.ids} lists id ${id}`);
+            }
           }
-        }
-        return { meta, records };
+          return { meta, records };
+        });
       });
       this.seen(keys, page.meta);
       yield* page.records;
@@ -561,7 +567,9 @@ export class RedisStore implements Store {
    * One optimistic write on the write connection: WATCH the meta hash and the ids set, read
    * the meta, let `plan` decide the commands (or none), and run them in MULTI/EXEC. When
    * another client changed the index in between, EXEC aborts and it starts over, up to
-   * MAX_ATTEMPTS times.
+   * MAX_ATTEMPTS times. Right behind a successful EXEC, in the same round trip, it WATCHes and
+   * reads the meta again for the next write of this instance, which then needs no round trip
+   * of its own before its transaction; a change by anyone in between still aborts that EXEC.
    */
   private write<T>(
     operation: string,
@@ -573,18 +581,20 @@ export class RedisStore implements Store {
   ): Promise<T> {
     return this.link
       .run('writes', operation, keys.prefix, async (c) => {
+        const primed = this.primed;
+        this.primed = undefined;
+        let watched = primed !== undefined && primed.connection === c && primed.keys === keys ? primed.meta : undefined;
         for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
           let step: { commands: Arg[][] | null; after: StoreMeta; result: T };
+          const reused = watched !== undefined;
           try {
-            const [, metaReply, cardinality] = await pipeline(c, [
-              ['WATCH', keys.meta, keys.ids],
-              ['HMGET', keys.meta, ...META_FIELDS],
-              ['ZCARD', keys.ids],
-            ]);
-            const before = checkSize(decodeMeta(metaReply, keys.meta), cardinality, keys.meta, keys.ids);
+            const before = watched ?? (await watchMeta(c, keys));
+            watched = undefined;
             this.seen(keys, before);
             step = await plan(before, c);
           } catch (error) {
+            // The meta read after the last transaction may be stale by now: judge on a fresh read.
+            if (reused && !isConnectionError(error)) continue;
             await c.sendCommand(['UNWATCH']).catch(() => undefined);
             throw error;
           }
@@ -592,18 +602,31 @@ export class RedisStore implements Store {
             await c.sendCommand(['UNWATCH']);
             return step.result;
           }
-          const replies = await transaction(c, step.commands);
+          const executed = transaction(c, step.commands);
+          // Sent with the transaction (same tick, same write), after its EXEC.
+          const next = watchMeta(c, keys);
+          next.catch(() => undefined);
+          const replies = await executed;
           if (replies !== null) {
             for (const r of replies) if (r instanceof Error) throw r;
             this.seen(keys, step.after);
+            const meta = await next.catch(() => undefined);
+            if (meta !== undefined) {
+              this.seen(keys, meta);
+              this.primed = { connection: c, keys, meta };
+            } else {
+              await c.sendCommand(['UNWATCH']).catch(() => undefined);
+            }
             return step.result;
           }
           // Another client changed the index after WATCH: back off a little, then read it again.
+          await next.catch(() => undefined);
           await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
         }
         throw this.busy(operation, MAX_ATTEMPTS, 'attempts');
       })
       .catch((error: unknown) => {
+        this.primed = undefined;
         if (SimkitError.isInstance(error, 'UNAVAILABLE')) {
           throw new SimkitError('UNAVAILABLE', error.message + WRITE_OUTCOME, {
             cause: error.cause ?? error,
@@ -657,11 +680,48 @@ async function exec(c: RedisConnection, commands: Arg[][]): Promise<unknown[]> {
   return replies;
 }
 
+/**
+ * Sends `commands` pipelined (one round trip) and decodes the replies with `decode`. When that
+ * finds anything wrong — an error reply, a damaged or missing key — it reads again in one
+ * MULTI/EXEC, one moment of the index, and decodes that: a change by another client between two
+ * pipelined replies is never reported as damage, and real damage is reported as found there.
+ */
+async function readChecked<T>(c: RedisConnection, commands: Arg[][], decode: (replies: unknown[]) => T): Promise<T> {
+  let replies: unknown[] | undefined;
+  try {
+    replies = await pipeline(c, commands);
+  } catch (error) {
+    if (!isErrorReply(error)) throw error;
+  }
+  if (replies !== undefined) {
+    try {
+      return decode(replies);
+    } catch (error) {
+      if (!isErrorReply(error) && !SimkitError.isInstance(error, 'CORRUPT_INDEX')) throw error;
+    }
+  }
+  return decode(await exec(c, commands));
+}
+
 /** Reply `i` of a transaction; an error reply inside it is thrown. */
 function reply(replies: unknown[], i: number): unknown {
   const r = replies[i];
   if (r instanceof Error) throw r;
   return r;
+}
+
+/**
+ * WATCHes the meta hash and the ids set of `keys` (dropping any earlier WATCH of the connection)
+ * and reads the meta, checked against the ids set: what a transaction is then planned on.
+ */
+async function watchMeta(c: RedisConnection, keys: IndexKeys): Promise<StoreMeta> {
+  const [, , metaReply, cardinality] = await pipeline(c, [
+    ['UNWATCH'],
+    ['WATCH', keys.meta, keys.ids],
+    ['HMGET', keys.meta, ...META_FIELDS],
+    ['ZCARD', keys.ids],
+  ]);
+  return checkSize(decodeMeta(metaReply, keys.meta), cardinality, keys.meta, keys.ids);
 }
 
 /** Meta hash and ids set of `keys`, read in one transaction and checked against each other. */

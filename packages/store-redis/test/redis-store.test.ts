@@ -51,6 +51,9 @@ describe('RedisStore: one index shared by several instances', () => {
     expect(Array.from(await b.add(vectors(2, 4, 2), [4, 5]))).toEqual([3, 4]);
     expect(b.size()).toBe(5); // its own add read the server's meta
     expect(a.size()).toBe(3);
+    // a's next add notices b's records although nothing was read in between.
+    expect(Array.from(await a.add(vectors(1, 4, 3), [6]))).toEqual([5]);
+    await a.delete([5]);
     await a.refresh();
     expect(a.size()).toBe(5);
     expect(a.dim).toBe(4);
