@@ -5,6 +5,7 @@ import { helloMnist } from './hello-mnist.js';
 import { hnsw } from './hnsw.js';
 import { indexerEvaluation } from './indexer-evaluation.js';
 import { pgvector } from './pgvector.js';
+import { redis } from './redis.js';
 import { saves } from './saves.js';
 import { storeLevel } from './store-level.js';
 import { usearchView } from './usearch-view.js';
@@ -15,6 +16,7 @@ export const scenarios: Scenario[] = [
   indexerEvaluation,
   calibration,
   storeLevel,
+  redis,
   hnsw,
   usearchView,
   saves,
