@@ -944,6 +944,9 @@ function keep(n: Neighbors, k: number, filter: (id: number) => boolean): Neighbo
 /** Rows `which` of `data` packed one after another. */
 function pack(data: Float32Array, which: number[], dim: number): Float32Array {
   const out = new Float32Array(which.length * dim);
-  which.forEach((q, i) => out.set(data.subarray(q * dim, (q + 1) * dim), i * dim));
+  for (let i = 0; i < which.length; i++) {
+    const q = which[i] as number;
+    out.set(data.subarray(q * dim, (q + 1) * dim), i * dim);
+  }
   return out;
 }

@@ -49,7 +49,7 @@ describe('distances follow simkit’s definitions', () => {
         await s.add([0, 1, 2], batch(keys, 2));
         const [r] = await s.lookup(q, 3);
         expect(Array.from(r?.ids ?? [])).toEqual(ids);
-        distances.forEach((d, j) => expect(r?.distances[j]).toBeCloseTo(d, 5));
+        for (const [j, d] of distances.entries()) expect(r?.distances[j]).toBeCloseTo(d, 5);
       });
     }
   }
@@ -70,7 +70,9 @@ describe('distances follow simkit’s definitions', () => {
         got.map((r) => Array.from(r.ids)),
         distance,
       ).toEqual(want.map((r) => Array.from(r.ids)));
-      got.forEach((r, i) => r.distances.forEach((d, j) => expect(d).toBeCloseTo(want[i]?.distances[j] as number, 4)));
+      for (const [i, r] of got.entries()) {
+        for (const [j, d] of r.distances.entries()) expect(d).toBeCloseTo(want[i]?.distances[j] as number, 4);
+      }
     }
   });
 
