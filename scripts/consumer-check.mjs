@@ -11,7 +11,7 @@
 //        runs inside an async function);
 //      - a block that imports vitest or @simkit/core/testing is a test file: it runs with vitest.
 //    A block fenced ```ts browser runs in the browser check instead (scripts/browser-check.mjs);
-//    here it is only type-checked.
+//    here it is only type-checked. Examples run with REDIS_URL naming a redis-server started here.
 // 3. Type-checks every package's main entry in a DOM-only project without @types/node (the
 //    packages whose main entry needs no tfjs), and resolves them under moduleResolution node10.
 //
@@ -377,7 +377,16 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   if (existsSync(readme)) readmes.push(readme);
 }
 const selected = only ? readmes.filter((r) => relative(root, r).startsWith(only)) : readmes;
-await pool(selected, jobs, checkReadme);
+// Examples of server-backed packages run against a real server, as a user's would: a redis-server
+// of our own (Debian's; .ci/run installs it), named to the examples by REDIS_URL.
+const { startRedis } = await import('../tools/test-servers/dist/index.js');
+const redis = await startRedis();
+process.env.REDIS_URL = redis.url;
+try {
+  await pool(selected, jobs, checkReadme);
+} finally {
+  await redis.stop();
+}
 
 // ---- 3. every main entry in a DOM-only project, and under node10 -------------------------------
 if (!only) {

@@ -230,6 +230,28 @@ describe('writes', () => {
     expect(s.stats().widenedLookups).toBeGreaterThan(0);
   });
 
+  it('a JS filter that over-fetching cannot satisfy ends in an exact scan over the ids it accepts', async () => {
+    // 6,000 rows: more than the 4,000 candidates a filtered lookup fetches at most, so a filter
+    // keeping 2 far-away ids is answered by the exact fallback, with true distances.
+    const dim = 4;
+    const n = 6000;
+    const s = await open({ distance: 'euclidean', dim, index: 'exact' });
+    const data = randomVectors(n, dim, 71);
+    await s.add(
+      Array.from({ length: n }, (_, i) => i),
+      batch(data, dim),
+    );
+    const query = batch(Float32Array.from([0, 0, 0, 0]), dim);
+    const [r] = await s.lookup(query, 5, { filter: (id) => id === 17 || id === 5999 });
+    const norm = (i: number) => Math.hypot(...data.subarray(i * dim, (i + 1) * dim));
+    const want = [17, 5999].sort((a, b) => norm(a) - norm(b));
+    expect(Array.from(r?.ids ?? [])).toEqual(want);
+    want.forEach((id, j) => {
+      expect(r?.distances[j]).toBeCloseTo(norm(id), 5);
+    });
+    expect(s.stats().widenedLookups).toBe(1);
+  });
+
   it('reset empties the table and keeps it usable', async () => {
     const s = await open({ dim: 2, index: 'hnsw' });
     await s.add([0, 1], batch(Float32Array.from([0, 0, 1, 1]), 2));
