@@ -82,7 +82,7 @@ function checkClient(value: unknown, where: string): RedisClientLike {
   }
   if ('masters' in c && 'slots' in c) {
     throw invalidArgument(
-      `${where}: client is a Redis Cluster client; pass a client (or url) of the master that owns the index's hash slot (CLUSTER KEYSLOT {prefix}) instead.`,
+      `${where}: client is a Redis Cluster client (createCluster()); pass the url of any node of the cluster instead (or a createClient() client of one): the store finds the master that serves the index's hash slot itself.`,
     );
   }
   return value as RedisClientLike;

@@ -44,6 +44,11 @@ export function isConnectionError(error: unknown): boolean {
   return typeof code === 'string' && SOCKET_CODES.has(code);
 }
 
+/** A Redis Cluster redirection (`-MOVED …`, `-ASK …`): the node does not serve the key's slot. */
+export function isRedirect(error: unknown): boolean {
+  return isErrorReply(error) && /^(MOVED|ASK) /.test(error.message);
+}
+
 /** An error reply of the server (`-WRONGTYPE …`), as node-redis reports it. */
 export function isErrorReply(error: unknown): error is Error {
   const name = className(error);
@@ -86,7 +91,7 @@ export function redisError(error: unknown, operation: string, server: string, pr
     }
     if (word === 'MOVED' || word === 'ASK' || word === 'CROSSSLOT') {
       return unavailable(
-        `${operation} failed: ${server} does not own the hash slot of {${prefix}} (${message}). On a Redis Cluster, connect the store to the master that owns that slot (CLUSTER KEYSLOT {${prefix}}).`,
+        `${operation} failed: the Redis Cluster at ${server} still did not serve the hash slot of {${prefix}} on the master it named after it was asked again (${message}); the slot is being moved (resharding or failover). Try again in a moment.`,
         error,
         { server },
       );

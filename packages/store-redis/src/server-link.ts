@@ -1,7 +1,8 @@
 import { type Logger, type SimkitError, unavailable, withoutPassword, withTimeout } from '@simkit/core';
 import { createClient, RESP_TYPES } from 'redis';
+import { findSlotOwner, type NodeAddress, nodeName, urlOfNode } from './cluster.js';
 import type { RedisClientLike } from './options.js';
-import { isConnectionError, redisError } from './redis-errors.js';
+import { isConnectionError, isRedirect, redisError } from './redis-errors.js';
 import type { Arg } from './record-codec.js';
 
 /** The part of a node-redis connection the store uses. */
@@ -15,8 +16,8 @@ export interface RedisConnection {
   readonly isReady: boolean;
 }
 
-/** Opens one more (not yet connected) connection to the server. */
-export type Opener = () => RedisConnection;
+/** Opens one more (not yet connected) connection: to the server given, or to `node` of its cluster. */
+export type Opener = (node?: NodeAddress) => RedisConnection;
 
 /**
  * Settings of every connection the store opens, whatever the caller's client uses: RESP2
@@ -40,15 +41,28 @@ function connectionOptions(timeoutMs: number) {
 
 /** Connections to the server at `url` (`redis://`, `rediss://` or `unix://`). */
 export function urlOpener(url: string, timeoutMs: number): Opener {
-  return () => createClient({ url, ...connectionOptions(timeoutMs) }) as unknown as RedisConnection;
+  return (node) =>
+    createClient({
+      url: node === undefined ? url : urlOfNode(url, node),
+      ...connectionOptions(timeoutMs),
+    }) as unknown as RedisConnection;
 }
 
 /** Connections with the settings (server, credentials, database, TLS) of the caller's client. */
 export function clientOpener(client: RedisClientLike, timeoutMs: number): Opener {
-  return () => {
+  return (node) => {
     const own = connectionOptions(timeoutMs);
-    const socket = (client.options as { socket?: object } | undefined)?.socket;
-    return client.duplicate({ ...own, socket: { ...socket, ...own.socket } }) as RedisConnection;
+    const socket = (client.options as { socket?: { host?: unknown; path?: unknown } } | undefined)?.socket;
+    if (node === undefined)
+      return client.duplicate({ ...own, socket: { ...socket, ...own.socket } }) as RedisConnection;
+    // Credentials, database and TLS stay the client's; only the address is the node's (its URL would override it).
+    const { path: _path, ...tcp } = socket ?? {};
+    const host = node.host !== '' ? node.host : tcp.host;
+    return client.duplicate({
+      ...own,
+      url: undefined,
+      socket: { ...tcp, ...own.socket, host, port: node.port },
+    }) as RedisConnection;
   };
 }
 
@@ -110,12 +124,18 @@ interface Slot {
   readonly role: 'reads' | 'writes';
   connection: RedisConnection | undefined;
   connecting: Promise<RedisConnection> | undefined;
+  /** The link's `generation` when the connection was opened. */
+  generation: number;
 }
 
 /**
  * The store's connections to one server: one for reads, one for writes (its WATCH must not
  * be shared). Each call is bounded by `timeoutMs`; a connection that failed or timed out is
  * dropped, and the next call opens a new one, so a restarted server is used again at once.
+ *
+ * On a Redis Cluster, the server given is only where the link asks which master serves the
+ * index's hash slot; the connections go to that master. A call answered MOVED or ASK (after a
+ * failover or a resharding) asks again and runs once more.
  */
 export class ServerLink {
   /** The server as a URL without password, for messages and saves. */
@@ -123,9 +143,16 @@ export class ServerLink {
   private readonly open: Opener;
   private readonly timeoutMs: number;
   private readonly logger: Logger;
-  private readonly reads: Slot = { role: 'reads', connection: undefined, connecting: undefined };
-  private readonly writes: Slot = { role: 'writes', connection: undefined, connecting: undefined };
+  private readonly reads: Slot = { role: 'reads', connection: undefined, connecting: undefined, generation: 0 };
+  private readonly writes: Slot = { role: 'writes', connection: undefined, connecting: undefined, generation: 0 };
   private closed: (() => SimkitError) | undefined;
+  /**
+   * Where connections go, once asked: `node` is the cluster master that serves the index's
+   * slot, undefined for a server that is not a cluster node. Asked again after a lost connection.
+   */
+  private route: { node: NodeAddress | undefined } | undefined;
+  /** Bumped when the slot moved: connections opened before are replaced before their next call. */
+  private generation = 0;
 
   constructor(open: Opener, server: string, timeoutMs: number, logger: Logger) {
     this.open = open;
@@ -146,11 +173,30 @@ export class ServerLink {
   ): Promise<T> {
     if (this.closed !== undefined) throw this.closed();
     const slot = role === 'reads' ? this.reads : this.writes;
-    const work = (async () => fn(await this.connection(slot)))();
+    let expired = false;
+    let generation = this.generation;
+    const attempt = async () => {
+      const connection = await this.connection(slot, prefix);
+      generation = slot.generation;
+      return fn(connection);
+    };
+    const work = (async () => {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isRedirect(error) || expired) throw error;
+        // The slot has moved (failover, resharding). Nothing was applied: the server refused the
+        // command, and EXEC discards a transaction any of whose commands it refused.
+        this.moved(generation);
+        return attempt();
+      }
+    })();
     try {
       return await withTimeout(work, this.timeoutMs, () => {
+        expired = true;
         // Dropped, so nothing this call queued is sent later, and no reply is matched to a later command.
         this.drop(slot);
+        this.route = undefined;
         return unavailable(
           `${operation} took longer than ${this.timeoutMs} ms on the Redis server at ${this.server}. Check the server and the network (or raise timeoutMs), then try again; the store reconnects on the next call.`,
           undefined,
@@ -158,35 +204,41 @@ export class ServerLink {
         );
       });
     } catch (error) {
-      if (isConnectionError(error)) this.drop(slot);
+      if (isConnectionError(error)) {
+        this.drop(slot);
+        this.route = undefined;
+      }
+      if (isRedirect(error)) this.moved(generation);
       throw redisError(error, operation, this.server, prefix);
     }
   }
 
-  private async connection(slot: Slot): Promise<RedisConnection> {
+  /** A connection of `generation` was answered MOVED or ASK: ask the cluster again, once for all calls. */
+  private moved(generation: number): void {
+    if (generation !== this.generation) return;
+    this.route = undefined;
+    this.generation++;
+  }
+
+  private connection(slot: Slot, prefix: string): Promise<RedisConnection> {
+    if (slot.connecting !== undefined) return slot.connecting;
     const current = slot.connection;
     if (current !== undefined) {
-      if (current.isReady) return current;
-      if (slot.connecting !== undefined) return slot.connecting;
-      // Closed by a lost connection: replaced by a new one.
-      this.drop(slot);
+      if (current.isReady && slot.generation === this.generation) return Promise.resolve(current);
+      if (current.isReady) {
+        // Opened to a master that no longer serves the slot: closed once the replies still due are in.
+        slot.connection = undefined;
+        withTimeout(current.close(), this.timeoutMs, () => new Error('close timed out')).catch(() => destroy(current));
+      } else {
+        // Closed by a lost connection: replaced by a new one.
+        this.drop(slot);
+      }
     }
-    const fresh = this.open();
-    fresh.on('error', (error) => {
-      this.logger.log('warn', 'Redis connection error', {
-        server: this.server,
-        connection: slot.role,
-        error: error instanceof Error ? error.message : String(error),
-      });
+    slot.generation = this.generation;
+    const connecting: Promise<RedisConnection> = this.connect(slot, prefix).catch((error: unknown) => {
+      if (slot.connecting === connecting) this.drop(slot);
+      throw error;
     });
-    slot.connection = fresh;
-    const connecting = fresh.connect().then(
-      () => fresh,
-      (error: unknown) => {
-        if (slot.connection === fresh) this.drop(slot);
-        throw error;
-      },
-    );
     slot.connecting = connecting;
     connecting
       .finally(() => {
@@ -196,16 +248,49 @@ export class ServerLink {
     return connecting;
   }
 
+  /**
+   * Opens the slot's connection: where the route says, or else to the server given, which is
+   * then asked whether it is a cluster node and which master serves the slot of `{prefix}`.
+   */
+  private async connect(slot: Slot, prefix: string): Promise<RedisConnection> {
+    const route = this.route;
+    const first = await this.openOn(slot, route?.node);
+    if (route !== undefined) return first;
+    const found = await findSlotOwner(first, prefix);
+    this.route = { node: found?.owner };
+    if (found === undefined) return first;
+    this.logger.log('debug', 'Redis Cluster: found the master that serves the index', {
+      server: this.server,
+      prefix,
+      slot: found.slot,
+      master: nodeName(found.owner),
+    });
+    if (found.self) return first;
+    // Replaced without drop(), so calls that wait for this connecting keep waiting.
+    slot.connection = undefined;
+    destroy(first);
+    return this.openOn(slot, found.owner);
+  }
+
+  private async openOn(slot: Slot, node: NodeAddress | undefined): Promise<RedisConnection> {
+    const fresh = this.open(node);
+    fresh.on('error', (error) => {
+      this.logger.log('warn', 'Redis connection error', {
+        server: this.server,
+        connection: slot.role,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+    slot.connection = fresh;
+    await fresh.connect();
+    return fresh;
+  }
+
   private drop(slot: Slot): void {
     const connection = slot.connection;
     slot.connection = undefined;
     slot.connecting = undefined;
-    if (connection === undefined) return;
-    try {
-      connection.destroy();
-    } catch {
-      // Already closed.
-    }
+    if (connection !== undefined) destroy(connection);
   }
 
   /** Closes both connections (waiting for replies still due); calls made afterwards throw `closed()`. */
@@ -227,5 +312,13 @@ export class ServerLink {
     } catch {
       this.drop(slot);
     }
+  }
+}
+
+function destroy(connection: RedisConnection): void {
+  try {
+    connection.destroy();
+  } catch {
+    // Already closed.
   }
 }
