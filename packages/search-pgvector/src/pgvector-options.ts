@@ -23,14 +23,19 @@ export interface PgQueryResult {
 
 /** A connection checked out of a pool (a `pg.PoolClient`). */
 export interface PgClient {
+  /** Runs one statement (several, separated by `;`, without values). */
   query(text: string, values?: unknown[]): Promise<PgQueryResult>;
+  /** Returns the connection to its pool; `true` or an error closes it instead. */
   release(destroy?: boolean | Error): void;
 }
 
 /** What this package needs of a `pg.Pool`: any object with these methods works. */
 export interface PgPool {
+  /** Checks a connection out of the pool (for a transaction). */
   connect(): Promise<PgClient>;
+  /** Runs one statement on any connection of the pool. */
   query(text: string, values?: unknown[]): Promise<PgQueryResult>;
+  /** Closes every connection of the pool. */
   end(): Promise<void>;
 }
 

@@ -76,6 +76,7 @@ export interface PgvectorSearchFactoryOptions {
 
 /** A registry entry that builds PgvectorSearches from configs. */
 export interface PgvectorSearchFactory {
+  /** Opens a PgvectorSearch on the server and table `config` records (see `PgvectorSearch.factory`). */
   fromConfig(config: ComponentConfig): Promise<PgvectorSearch>;
 }
 

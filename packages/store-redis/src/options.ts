@@ -13,7 +13,9 @@ import {
  * of its own with its settings (`duplicate()`), and never sends a command through it.
  */
 export interface RedisClientLike {
+  /** A new, unconnected client with the same settings (and `overrides`). */
   duplicate(overrides?: object): unknown;
+  /** The settings the client was created with (`createClient(options)`). */
   readonly options?: object | undefined;
 }
 
