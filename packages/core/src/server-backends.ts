@@ -56,16 +56,18 @@ export function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Er
 
 /**
  * `url` without its password (user name, host, port, path and query stay), for configs,
- * saves and messages. A string that is not a URL is returned unchanged when it holds no
- * `@` (a host name), and as `'(hidden)'` otherwise, so nothing secret leaks.
+ * saves and messages. A string that is not a URL with a host is returned unchanged when it
+ * holds no `@` (a host name), and as `'(hidden)'` otherwise, so nothing secret leaks.
  */
 export function withoutPassword(url: string): string {
-  let parsed: URL;
+  let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
-    return url.includes('@') ? '(hidden)' : url;
+    parsed = undefined;
   }
+  // Without a host ('user:pw@…' parses as a scheme and a path), a password cannot be told apart.
+  if (parsed === undefined || parsed.host === '') return url.includes('@') ? '(hidden)' : url;
   if (parsed.password === '') return url;
   parsed.password = '';
   return parsed.toString();

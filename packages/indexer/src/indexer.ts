@@ -215,7 +215,7 @@ export class Indexer {
     // A store reopened with records next to a new, empty search would look up nothing, and its
     // save could not be loaded again: refuse it here, before anything is written.
     // Shared backends (a server other processes write to) are checked by their own counts instead.
-    if (!this.isShared() && this.store.size() !== this.search.size()) {
+    if (!bothShared(this.store, this.search) && this.store.size() !== this.search.size()) {
       throw invalidArgument(
         `The store holds ${this.store.size()} records but the search ${this.search.size()} vectors; an index needs both to hold the same entries. To reopen a saved index use Indexer.load(dir); to start afresh pass an empty store (or reset it first).`,
       );
@@ -242,11 +242,6 @@ export class Indexer {
   private async refreshShared(): Promise<void> {
     await this.store.refresh?.();
     await this.search.refresh?.();
-  }
-
-  /** True when both backends live on servers other processes share: their counts may move. */
-  private isShared(): boolean {
-    return this.store.supports.shared === true && this.search.supports.shared === true;
   }
 
   /** Adds one embedding with an optional label and data; returns its id. */
@@ -638,10 +633,7 @@ export class Indexer {
       await search.load(saved.path('search'));
       // A shared index may have changed since the save (other processes write to it): its save
       // records where it lives, not how big it was.
-      if (
-        !(store.supports.shared === true && search.supports.shared === true) &&
-        (store.size() !== size || search.size() !== size)
-      ) {
+      if (!bothShared(store, search) && (store.size() !== size || search.size() !== size)) {
         throw new SimkitError(
           'CORRUPT_INDEX',
           `The index in '${dir}' should hold ${size} records but its store has ${store.size()} and its search ${search.size()}.`,
@@ -775,6 +767,11 @@ export class Indexer {
     }
     return { batch, queryLabels: checked.values };
   }
+}
+
+/** True when store and search both live on servers other processes share: their counts may move. */
+function bothShared(store: Store, search: Search): boolean {
+  return store.supports.shared === true && search.supports.shared === true;
 }
 
 /** The calibration stored in index metadata, checked field by field. */
