@@ -110,9 +110,9 @@ describe('One index shared by two processes (pgvector search + Redis store)', ()
       dim,
       connectionString: pg.url,
       table,
-      timeoutMs: 5000,
+      timeoutMs: 20_000,
     });
-    const store = await RedisStore.open({ url: redis.url, prefix, timeoutMs: 5000 });
+    const store = await RedisStore.open({ url: redis.url, prefix, timeoutMs: 20_000 });
     const index = new Indexer({ embeddingSize: dim, distance: 'cosine', search, store });
     try {
       const { data, labels } = clusteredVectors(20, dim, 2, 5);

@@ -7,8 +7,16 @@ import { useDatabase } from './server.js';
 
 const db = useDatabase();
 
+// Loads of thousands of rows into a wasm PostgreSQL on a busy 2-core machine can take longer than
+// the 30 s default call timeout; these tests are about results, so they allow two minutes.
 function open(options: Partial<PgvectorSearchOptions> & { distance?: string } = {}) {
-  return PgvectorSearch.open({ distance: 'euclidean', pool: db.pool, table: db.table(), ...options });
+  return PgvectorSearch.open({
+    distance: 'euclidean',
+    pool: db.pool,
+    table: db.table(),
+    timeoutMs: 120_000,
+    ...options,
+  });
 }
 
 function plain(rows: Neighbors[]) {
@@ -94,8 +102,10 @@ describe('indexes', () => {
     const exact = await open({ distance: 'cosine', dim, index: 'exact' });
     await exact.add(ids, batch(data, dim));
     const truth = await exact.lookup(queries, 10);
-    const small = await open({ distance: 'cosine', dim, index: 'hnsw', efSearch: 10 });
+    // Loaded first, then the hnsw index is built over all rows at once: much faster than row by row.
+    const small = await open({ distance: 'cosine', dim, index: 'hnsw', efSearch: 10, deferIndex: true });
     await small.add(ids, batch(data, dim));
+    await small.reindex();
     const low = recall(await small.lookup(queries, 10), truth);
     const wide = await PgvectorSearch.open({
       distance: 'cosine',
@@ -103,6 +113,7 @@ describe('indexes', () => {
       table: small.location.split('.')[1] as string,
       index: 'hnsw',
       efSearch: 200,
+      timeoutMs: 120_000,
     });
     const high = recall(await wide.lookup(queries, 10), truth);
     expect(low).toBeGreaterThan(0.5);
@@ -192,13 +203,14 @@ describe('writes', () => {
   it('labels given to add are filtered inside PostgreSQL, and still give k results with an index', async () => {
     const dim = 8;
     const n = 2000;
-    const s = await open({ distance: 'cosine', dim, index: 'hnsw', efSearch: 10 });
+    const s = await open({ distance: 'cosine', dim, index: 'hnsw', efSearch: 10, deferIndex: true });
     const labels = Array.from({ length: n }, (_, i) => (i % 100 === 0 ? 1 : 0)); // 1% carry label 1
     await s.add(
       Array.from({ length: n }, (_, i) => i),
       batch(randomVectors(n, dim, 41), dim),
       { labels },
     );
+    await s.reindex();
     const rows = await s.lookup(batch(randomVectors(10, dim, 42), dim), 10, { labels: [1] });
     for (const r of rows) {
       expect(r.ids.length).toBe(10);
@@ -211,11 +223,12 @@ describe('writes', () => {
   it('a JS filter keeping 1% still gives k results, and one keeping 3 ids gives those 3', async () => {
     const dim = 8;
     const n = 3000;
-    const s = await open({ distance: 'cosine', dim, index: 'hnsw', efSearch: 10 });
+    const s = await open({ distance: 'cosine', dim, index: 'hnsw', efSearch: 10, deferIndex: true });
     await s.add(
       Array.from({ length: n }, (_, i) => i),
       batch(randomVectors(n, dim, 51), dim),
     );
+    await s.reindex();
     const queries = batch(randomVectors(6, dim, 52), dim);
     for (const r of await s.lookup(queries, 10, { filter: (id) => id % 100 === 0 })) {
       expect(r.ids.length).toBe(10);
