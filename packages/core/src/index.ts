@@ -40,7 +40,7 @@ export {
 export type { Distance } from './distance.js';
 export type { AddOptions, LookupOptions, Neighbors, Search, SearchSupports } from './search.js';
 export type { LabelsInput, Store, StoreRecord, StoreSupports } from './store.js';
-export { checkData, checkLabels, type CheckedLabels } from './records.js';
+export { checkData, checkLabels, dataToJson, type CheckedLabels } from './records.js';
 export {
   checkAddInput,
   checkLookupInput,

@@ -135,3 +135,37 @@ function badData(path: string, what: string): SimkitError {
     { path },
   );
 }
+
+/**
+ * Serialises each data entry to JSON text (null where there is none), for stores that keep it as text;
+ * `checkData` has already vetted the entries.
+ * Throws INVALID_ARGUMENT for values JSON cannot hold (BigInt, cycles).
+ */
+export function dataToJson(data: ArrayLike<unknown> | null, rows: number): Array<string | null> | null {
+  if (data === null) return null;
+  const out = new Array<string | null>(rows);
+  for (let i = 0; i < rows; i++) {
+    const d = data[i];
+    if (d === null) {
+      out[i] = null;
+      continue;
+    }
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(d);
+    } catch (cause) {
+      throw new SimkitError(
+        'INVALID_ARGUMENT',
+        `data[${i}] cannot be written as JSON (${(cause as Error).message}); pass plain JSON values (no BigInt, no cycles).`,
+        { details: { index: i }, cause },
+      );
+    }
+    if (text === undefined) {
+      throw new SimkitError('INVALID_ARGUMENT', `data[${i}] has no JSON form; pass a JSON value or null.`, {
+        details: { index: i },
+      });
+    }
+    out[i] = text;
+  }
+  return out;
+}

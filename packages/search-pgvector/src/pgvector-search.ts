@@ -22,6 +22,7 @@ import {
   readReferenceSave,
   silentLogger,
   toBatch,
+  toIds,
   unavailable,
   withTimeout,
   withoutPassword,
@@ -295,7 +296,7 @@ export class PgvectorSearch implements Search {
   /** Removes `ids` in one transaction; when any id is not in the table, NOT_FOUND and nothing is removed. */
   async remove(ids: ArrayLike<number>): Promise<void> {
     this.assertOpen();
-    const unique = Array.from(new Set(toIdsChecked(ids)));
+    const unique = Array.from(new Set(toIds(ids)));
     if (unique.length === 0) return;
     return this.serial('Removing vectors', async () => {
       if (!this.tableReady) throw notFound(unique, this.location);
@@ -887,19 +888,6 @@ async function ensureExtension(connection: Connection): Promise<string> {
 function atLeast(version: string, [major, minor]: readonly [number, number]): boolean {
   const [a = 0, b = 0] = version.split('.').map(Number);
   return a > major || (a === major && b >= minor);
-}
-
-function toIdsChecked(ids: ArrayLike<number>): number[] {
-  if (typeof ids !== 'object' || ids === null || typeof ids.length !== 'number') {
-    throw invalidArgument(`ids must be an array of integers; got ${describe(ids)}.`);
-  }
-  const out = Array.from(ids);
-  for (const id of out) {
-    if (!Number.isInteger(id) || id < 0 || id > INT32_MAX) {
-      throw invalidArgument(`ids must be integers from 0 to 2^31 − 1; got ${describe(id)}.`);
-    }
-  }
-  return out;
 }
 
 function checkDir(dir: unknown, what: string): asserts dir is string {

@@ -3,6 +3,7 @@ import {
   type ComponentFactory,
   checkData,
   checkLabels,
+  dataToJson,
   describe,
   type EmbeddingBatch,
   expectConfig,
@@ -33,15 +34,7 @@ import {
   sameLocation,
 } from './location.js';
 import { claimLocation, releaseLocation } from './open-locations.js';
-import {
-  checkRecord,
-  dataToJson,
-  decodeKey,
-  decodeRecord,
-  encodeKeys,
-  encodeRecords,
-  RECORDS_END,
-} from './record-codec.js';
+import { checkRecord, decodeKey, decodeRecord, encodeKeys, encodeRecords, RECORDS_END } from './record-codec.js';
 import { copySnapshot, saveSnapshot } from './saved-snapshot.js';
 import { decodeMeta, EMPTY_META, encodeMeta, META_KEY, type StoreMeta } from './store-meta.js';
 

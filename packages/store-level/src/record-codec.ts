@@ -56,39 +56,6 @@ export function decodeKey(key: Uint8Array): number {
   );
 }
 
-/**
- * Serialises each data entry to JSON text (null where there is none).
- * Throws INVALID_ARGUMENT for values JSON cannot hold (BigInt, cycles).
- */
-export function dataToJson(data: ArrayLike<unknown> | null, rows: number): Array<string | null> | null {
-  if (data === null) return null;
-  const out = new Array<string | null>(rows);
-  for (let i = 0; i < rows; i++) {
-    const d = data[i];
-    if (d === null) {
-      out[i] = null;
-      continue;
-    }
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(d);
-    } catch (cause) {
-      throw new SimkitError(
-        'INVALID_ARGUMENT',
-        `data[${i}] cannot be written as JSON (${(cause as Error).message}); pass plain JSON values (no BigInt, no cycles).`,
-        { details: { index: i }, cause },
-      );
-    }
-    if (text === undefined) {
-      throw new SimkitError('INVALID_ARGUMENT', `data[${i}] has no JSON form; pass a JSON value or null.`, {
-        details: { index: i },
-      });
-    }
-    out[i] = text;
-  }
-  return out;
-}
-
 /** Encoded records: one view per record, all inside `bytes`. */
 export interface EncodedRecords {
   readonly values: Uint8Array[];

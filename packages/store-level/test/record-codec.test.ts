@@ -1,10 +1,9 @@
-import { batch, type CheckedLabels } from '@simkit/core';
+import { batch, type CheckedLabels, dataToJson } from '@simkit/core';
 import { expectCode } from '@simkit/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkRecord,
-  dataToJson,
   decodeKey,
   decodeRecord,
   encodeKey,

@@ -1,4 +1,4 @@
-import { type CheckedLabels, type EmbeddingBatch, SimkitError, type StoreRecord } from '@simkit/core';
+import { type CheckedLabels, type EmbeddingBatch, SimkitError, type StoreRecord, dataToJson } from '@simkit/core';
 
 /** One argument of a Redis command: text, or bytes sent as they are. */
 export type Arg = string | Buffer;
@@ -48,36 +48,6 @@ export function encodeBatch(
     for (let i = 0; i < rows; i++) labelText[i] = labels.present[i] === 1 ? String(labels.values[i]) : null;
   }
   return { rows, dim, embeddings, labels: labelText, json: dataToJson(data, rows) };
-}
-
-/** JSON text of each data entry (null where there is none); `checkData` has already vetted them. */
-function dataToJson(data: ArrayLike<unknown> | null, rows: number): Array<string | null> | null {
-  if (data === null) return null;
-  const out = new Array<string | null>(rows);
-  for (let i = 0; i < rows; i++) {
-    const d = data[i];
-    if (d === null) {
-      out[i] = null;
-      continue;
-    }
-    let text: string | undefined;
-    try {
-      text = JSON.stringify(d);
-    } catch (cause) {
-      throw new SimkitError(
-        'INVALID_ARGUMENT',
-        `data[${i}] cannot be written as JSON (${(cause as Error).message}); pass plain JSON values.`,
-        { details: { index: i }, cause },
-      );
-    }
-    if (text === undefined) {
-      throw new SimkitError('INVALID_ARGUMENT', `data[${i}] has no JSON form; pass a JSON value or null.`, {
-        details: { index: i },
-      });
-    }
-    out[i] = text;
-  }
-  return out;
 }
 
 /** The HSET that writes row `i` of `batch` under `key`. */

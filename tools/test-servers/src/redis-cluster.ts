@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerProcess } from './child.js';
 import { ask, freePort, waitFor } from './ports.js';
+import { redisAnswers, redisServerArgs } from './redis.js';
 
 /** Options of `startRedisCluster`. */
 export interface RedisClusterOptions {
@@ -67,33 +68,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     for (let i = 0; i < masters; i++) {
       const port = await freePort();
       const dir = await mkdtemp(join(tmpdir(), 'simkit-redis-cluster-'));
-      const args = [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        `nodes-${port}.conf`,
-        '--cluster-node-timeout',
-        '2000',
-        '--daemonize',
-        'no',
-        '--protected-mode',
-        'no',
-      ];
+      const args = redisServerArgs(port, dir, [
+        ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
+        ...['--cluster-node-timeout', '2000'],
+      ]);
       const process = new ServerProcess('redis-server', args, `redis-server (cluster node) on port ${port}`);
       started.push({ port, dir, process });
-      await process.start(() =>
-        waitFor(async () => (await ask(port, 'PING\r\n')).startsWith('+PONG'), timeout, 'redis-server'),
-      );
+      await process.start(() => redisAnswers(port, timeout));
     }
     await run('redis-cli', ['--cluster', 'create', ...started.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes']);
     for (const node of started) {

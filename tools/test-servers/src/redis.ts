@@ -30,6 +30,23 @@ export interface RedisServer {
 }
 
 /**
+ * Arguments of a `redis-server` on 127.0.0.1:`port` keeping an append-only file (no RDB
+ * snapshots) in `dir`, in the foreground, followed by `extra`.
+ */
+export function redisServerArgs(port: number, dir: string, extra: readonly string[]): string[] {
+  return [
+    ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'],
+    ...['--daemonize', 'no', '--protected-mode', 'no'],
+    ...extra,
+  ];
+}
+
+/** Resolves once the redis-server on `port` has loaded its data: PING answers -LOADING until then, +PONG after. */
+export function redisAnswers(port: number, timeoutMs: number): Promise<void> {
+  return waitFor(async () => (await ask(port, 'PING\r\n')).startsWith('+PONG'), timeoutMs, 'redis-server');
+}
+
+/**
  * Starts Debian's `redis-server` (7.x) on a free loopback port, persisting to an append-only
  * file in a fresh temporary directory (no RDB snapshots). Fails, never skips, when
  * `redis-server` is not installed: `apt-get install redis-server`.
@@ -37,28 +54,10 @@ export interface RedisServer {
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'simkit-redis-'));
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    options.appendfsync ?? 'everysec',
-    '--daemonize',
-    'no',
-    '--protected-mode',
-    'no',
-  ];
+  const args = redisServerArgs(port, dir, ['--appendfsync', options.appendfsync ?? 'everysec']);
   const process = new ServerProcess('redis-server', args, `redis-server on port ${port}`);
   const timeout = options.startTimeoutMs ?? 20_000;
-  // PING answers -LOADING while the append-only file is read back, +PONG once the data is there.
-  const ready = () => waitFor(async () => (await ask(port, 'PING\r\n')).startsWith('+PONG'), timeout, 'redis-server');
+  const ready = () => redisAnswers(port, timeout);
   try {
     await process.start(ready);
   } catch (error) {
