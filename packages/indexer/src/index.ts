@@ -1,4 +1,4 @@
-export { Indexer, defaultRegistry } from './indexer.js';
+export { Indexer, INDEX_SAVE_KIND, defaultRegistry } from './indexer.js';
 export type {
   CalibrateOptions,
   EvaluateClassificationOptions,

@@ -428,6 +428,39 @@ export class Indexer {
   }
 
   /**
+   * Sets the calibration from a result computed elsewhere (for example one imported from a
+   * TensorFlow Similarity save), as if `calibrate` had produced it: `match` and
+   * `evaluateClassification` use it and `save` keeps it. `metric` names the calibration metric
+   * (default `f1_score`). Cutpoints need a string `name` and numeric `distance` and values; the
+   * thresholds table needs numeric columns of one length. Anything else is INVALID_ARGUMENT and
+   * leaves the current calibration as it was.
+   */
+  async restoreCalibration(
+    result: CalibrationResult,
+    metric: string | ClassificationMetric = 'f1_score',
+  ): Promise<void> {
+    if (!isPlainRecord(result)) {
+      throw invalidArgument(`restoreCalibration needs { cutpoints, thresholds }; got ${describe(result)}.`);
+    }
+    if (!isCutpoints(result.cutpoints)) {
+      throw invalidArgument(
+        'restoreCalibration: cutpoints must be a non-empty object of { name: string, distance: number, ...numbers }.',
+      );
+    }
+    if (!isThresholds(result.thresholds)) {
+      throw invalidArgument('restoreCalibration: thresholds must be an object of number arrays of one length.');
+    }
+    const m = makeClassificationMetric(metric);
+    const copy: CalibrationResult = {
+      cutpoints: Object.fromEntries(Object.entries(result.cutpoints).map(([k, cp]) => [k, { ...cp }])),
+      thresholds: Object.fromEntries(Object.entries(result.thresholds).map(([k, c]) => [k, [...c]])),
+    };
+    await this.lock.runExclusive(async () => {
+      this.calibration = { metric: m, result: copy };
+    });
+  }
+
+  /**
    * Finds the distance threshold that best separates matches from non-matches on
    * labelled examples, and keeps it for `match` (the steps are described in
    * docs/calibration-and-matching.md of the simkit repository). It runs alone, like
@@ -774,31 +807,38 @@ function bothShared(store: Store, search: Search): boolean {
   return store.supports.shared === true && search.supports.shared === true;
 }
 
+const isNumber = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
+const isPlainRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Cutpoints by name: each with a string `name`, a numeric `distance` and numeric metric values. */
+function isCutpoints(v: unknown): v is Record<string, Cutpoint> {
+  return (
+    isPlainRecord(v) &&
+    Object.keys(v).length > 0 &&
+    Object.values(v).every(
+      (cp) =>
+        isPlainRecord(cp) &&
+        typeof cp.name === 'string' &&
+        isNumber(cp.distance) &&
+        Object.entries(cp).every(([k, x]) => k === 'name' || isNumber(x)),
+    )
+  );
+}
+
+/** A thresholds table: numeric columns of one length. */
+function isThresholds(v: unknown): v is Record<string, number[]> {
+  if (!isPlainRecord(v)) return false;
+  const columns = Object.values(v);
+  const n = Array.isArray(columns[0]) ? columns[0].length : -1;
+  return columns.every((c) => Array.isArray(c) && c.length === n && c.every(isNumber));
+}
+
 /** The calibration stored in index metadata, checked field by field. */
 function savedCalibration(field: <T>(name: string, check: (v: unknown) => boolean) => T): Calibration {
-  const isNumber = (v: unknown) => typeof v === 'number' && !Number.isNaN(v);
-  const isRecord = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
   const metricConfig = field<ComponentConfig>('calibration_metric_config', isComponentConfig);
-  const cutpoints = field<Record<string, Cutpoint>>(
-    'cutpoints',
-    (v) =>
-      isRecord(v) &&
-      Object.keys(v).length > 0 &&
-      Object.values(v).every(
-        (cp) =>
-          isRecord(cp) &&
-          typeof cp.name === 'string' &&
-          isNumber(cp.distance) &&
-          Object.entries(cp).every(([k, x]) => k === 'name' || isNumber(x)),
-      ),
-  );
-  const thresholds = field<Record<string, number[]>>('calibration_thresholds', (v) => {
-    if (!isRecord(v)) return false;
-    const columns = Object.values(v);
-    const n = Array.isArray(columns[0]) ? columns[0].length : -1;
-    return columns.every((c) => Array.isArray(c) && c.length === n && c.every(isNumber));
-  });
+  const cutpoints = field<Record<string, Cutpoint>>('cutpoints', isCutpoints);
+  const thresholds = field<Record<string, number[]>>('calibration_thresholds', isThresholds);
   let metric: ClassificationMetric;
   try {
     metric = classificationMetricFromConfig(metricConfig);

@@ -477,3 +477,45 @@ describe('Indexer — where save refuses to write', () => {
     });
   });
 });
+
+describe('Indexer — restoreCalibration', () => {
+  it('matches with a calibration computed elsewhere, and save/load keeps it', async () => {
+    const ix = new Indexer({ embeddingSize: 1, distance: 'euclidean' });
+    await ix.batchAdd(line([0, 10]), [0, 1]);
+    // Cutpoint at distance 2: a query at 1 is 1 from record 0 (label 0, accepted); a query at 5
+    // is 5 from both records, beyond 2, so it matches nothing (-1).
+    const result = {
+      cutpoints: { optimal: { name: 'optimal', distance: 2, value: 0.9, precision: 1, recall: 0.8 } },
+      thresholds: { distance: [1, 2, 3], value: [0.5, 0.9, 0.7] },
+    };
+    await ix.restoreCalibration(result, 'f1');
+    result.cutpoints.optimal.distance = 100; // the index keeps its own copy
+    expect(ix.isCalibrated).toBe(true);
+    expect(Array.from(await ix.match(line([1, 5])))).toEqual([0, -1]);
+    await withTempDir(async (dir) => {
+      await ix.save(dir);
+      const again = await Indexer.load(dir);
+      expect(again.cutpoints?.optimal?.distance).toBe(2);
+      expect(Array.from(await again.match(line([1, 5])))).toEqual([0, -1]);
+    });
+  });
+
+  it('refuses malformed results and unknown metrics, keeping the current calibration', async () => {
+    const ix = new Indexer({ embeddingSize: 1, distance: 'euclidean' });
+    await ix.batchAdd(line([0, 10]), [0, 1]);
+    const good = { cutpoints: { optimal: { name: 'optimal', distance: 2 } }, thresholds: { distance: [2] } };
+    await ix.restoreCalibration(good);
+    const bad: unknown[] = [
+      null,
+      { cutpoints: {}, thresholds: { distance: [] } },
+      { cutpoints: { optimal: { name: 'optimal', distance: 'near' } }, thresholds: { distance: [] } },
+      { cutpoints: { optimal: { distance: 1 } }, thresholds: { distance: [] } },
+      { cutpoints: good.cutpoints, thresholds: { distance: [1, 2], value: [1] } },
+    ];
+    for (const b of bad) {
+      await expectCode(() => ix.restoreCalibration(b as typeof good), 'INVALID_ARGUMENT');
+    }
+    await expectCode(() => ix.restoreCalibration(good, 'no_such_metric'), 'INVALID_ARGUMENT');
+    expect(ix.cutpoints?.optimal?.distance).toBe(2);
+  });
+});

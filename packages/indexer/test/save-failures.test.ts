@@ -43,7 +43,10 @@ describe('Indexer.save on a failing disk', () => {
       await withTinyDisk(mount, 1024, async () => {
         const dir = join(mount, 'idx');
         const ix = new Indexer({ embeddingSize: 4, distance: 'cosine' });
-        await ix.batchAdd({ data: randomVectors(30, 4, 3), rows: 30, dim: 4 }, Array.from({ length: 30 }, (_, i) => i % 3));
+        await ix.batchAdd(
+          { data: randomVectors(30, 4, 3), rows: 30, dim: 4 },
+          Array.from({ length: 30 }, (_, i) => i % 3),
+        );
         await ix.calibrate({ data: randomVectors(9, 4, 4), rows: 9, dim: 4 }, [0, 1, 2, 0, 1, 2, 0, 1, 2]);
         await ix.save(dir);
         execFileSync('mount', ['-o', 'remount,ro', mount]);
