@@ -41,6 +41,8 @@ const TOOLS = {
 };
 /** Main entries that need tfjs (their peers) are left out of the DOM-only check. */
 const NEEDS_TFJS = new Set(['@simkit/layers', '@simkit/losses', '@simkit/model']);
+/** Node.js programs (a command line, an HTTP service): their main entries need Node's types, not the DOM. */
+const NODE_ONLY = new Set(['@simkit/cli', '@simkit/server']);
 const RUN_TIMEOUT_MS = 180_000;
 
 const results = [];
@@ -127,19 +129,25 @@ const work = mkdtempSync(join(tmpdir(), 'simkit-consumer-'));
 const tarballDir = join(work, 'tarballs');
 mkdirSync(tarballDir);
 const tarballs = new Map(); // package name → absolute tarball path
-for (const dir of readdirSync(join(root, 'packages')).sort()) {
-  const pkgDir = join(root, 'packages', dir);
-  if (!existsSync(join(pkgDir, 'package.json'))) continue;
-  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
-  if (pkg.private) continue;
+/** Directories of the publishable packages: every package, and the apps published with a bin (cli, server). */
+const published = [];
+for (const parent of ['packages', 'apps']) {
+  for (const dir of readdirSync(join(root, parent)).sort()) {
+    const pkgDir = join(root, parent, dir);
+    if (!existsSync(join(pkgDir, 'package.json'))) continue;
+    const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+    if (!pkg.private) published.push({ rel: `${parent}/${dir}`, pkgDir, pkg });
+  }
+}
+for (const { rel, pkgDir, pkg } of published) {
   const { code, out } = await run('pnpm', ['pack', '--pack-destination', tarballDir], pkgDir);
   const file = join(tarballDir, `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}.tgz`);
   if (code !== 0 || !existsSync(file)) {
-    record(`packages/${dir}`, 'pnpm pack', false, out);
+    record(rel, 'pnpm pack', false, out);
     continue;
   }
   tarballs.set(pkg.name, file);
-  await checkTarball(`packages/${dir}`, file);
+  await checkTarball(rel, file);
 }
 console.log(`packed ${tarballs.size} packages into ${tarballDir}`);
 /** npm overrides so that a @simkit dependency of a tarball also comes from a tarball. */
@@ -289,7 +297,9 @@ async function checkReadme(readmePath) {
   const rel = relative(root, readmePath);
   const blocks = fencedBlocks(readFileSync(readmePath, 'utf8'));
   const examples = blocks.filter((b) => b.lang === 'ts' || b.lang === 'typescript');
-  if (examples.length === 0) return;
+  // Shell walkthroughs fenced ```sh run are run too, with the project's node_modules/.bin on PATH.
+  const walkthroughs = blocks.filter((b) => b.lang === 'sh' && b.flags.includes('run'));
+  if (examples.length === 0 && walkthroughs.length === 0) return;
   const named = [...new Set(installLine(blocks))];
   const imported = new Set(examples.flatMap((b) => importsOf(b.code)).map(packageOf));
   // The monorepo README has no install line: it installs what its examples import.
@@ -339,7 +349,7 @@ async function checkReadme(readmePath) {
     nodenext: { module: 'NodeNext', moduleResolution: 'NodeNext' },
     bundler: { module: 'ESNext', moduleResolution: 'Bundler' },
   };
-  for (const [label, resolution] of Object.entries(configs)) {
+  for (const [label, resolution] of examples.length > 0 ? Object.entries(configs) : []) {
     const include = label === 'bundler' ? ['example-*.ts'] : ['example-*.ts', 'example-*.cts'];
     const file = `tsconfig.${label}.json`;
     writeFileSync(join(dir, file), JSON.stringify({ compilerOptions: { ...STRICT, ...resolution }, include }, null, 2));
@@ -352,6 +362,14 @@ async function checkReadme(readmePath) {
       tsc.code === 0 || ours.length === 0,
       ours.join('\n'),
     );
+  }
+
+  for (const block of walkthroughs) {
+    const bin = join(dir, 'node_modules', '.bin');
+    const sh = await run('bash', ['-e', '-o', 'pipefail', '-c', block.code], dir, {
+      env: { PATH: `${bin}:${process.env.PATH}` },
+    });
+    record(rel, `shell walkthrough (line ${block.line}) runs`, sh.code === 0, sh.out);
   }
 
   for (const { base, block, isTest, browser } of names) {
@@ -372,8 +390,8 @@ async function checkReadme(readmePath) {
 }
 
 const readmes = [join(root, 'README.md')];
-for (const dir of readdirSync(join(root, 'packages')).sort()) {
-  const readme = join(root, 'packages', dir, 'README.md');
+for (const { pkgDir } of published) {
+  const readme = join(pkgDir, 'README.md');
   if (existsSync(readme)) readmes.push(readme);
 }
 const selected = only ? readmes.filter((r) => relative(root, r).startsWith(only)) : readmes;
@@ -392,7 +410,7 @@ try {
 if (!only) {
   const dir = join(work, 'dom-only');
   mkdirSync(dir);
-  const browserSafe = [...tarballs.keys()].filter((n) => !NEEDS_TFJS.has(n));
+  const browserSafe = [...tarballs.keys()].filter((n) => !NEEDS_TFJS.has(n) && !NODE_ONLY.has(n));
   const install = await npmProject(dir, {
     name: 'consumer-dom',
     dependencies: Object.fromEntries(browserSafe.map((n) => [n, `file:${tarballs.get(n)}`])),

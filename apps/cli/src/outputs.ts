@@ -35,7 +35,10 @@ export function formatRows(
     for (const r of rows) lines.push(columns.map((c) => csvField(cellText(r[c]))).join(','));
     return `${lines.join('\n')}\n`;
   }
-  const cells = rows.map((r) => columns.map((c) => cellText(r[c])));
+  // A table is for reading: fractions show 6 significant digits (CSV and JSON keep every digit).
+  const shown = (v: unknown) =>
+    typeof v === 'number' && !Number.isInteger(v) ? String(Number(v.toPrecision(6))) : cellText(v);
+  const cells = rows.map((r) => columns.map((c) => shown(r[c])));
   const widths = columns.map((c, j) => Math.max(c.length, ...cells.map((row) => (row[j] as string).length)));
   const numericColumn = columns.map(
     (c) => rows.length > 0 && rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/main.js';
+import { runPython } from './python.js';
 import { simkit, tempDir, writeLabels, writeMatrix } from './run.js';
 
 // The index used throughout (2-d, cosine), with the distances a reader can check:
@@ -281,5 +282,32 @@ describe('progress', () => {
     const quiet = await run(true, '--quiet');
     expect(quiet.stderr).toBe('');
     expect(existsSync(`${out}-true-1`)).toBe(true);
+  });
+});
+
+describe('NumPy archives', () => {
+  it('indexes the embeddings, labels and data of an .npz written by NumPy, and reads one array by name', async () => {
+    const npz = join(dir, 'set.npz');
+    // Rows [1, 0], [0, 1], [1, 1] with labels 4, 5, 4 and string data, as np.savez_compressed writes them.
+    runPython(
+      `import sys, numpy as np
+np.savez_compressed(sys.argv[1], embeddings=np.array([[1, 0], [0, 1], [1, 1]], np.float32), labels=np.array([4, 5, 4]), data=np.array(["a", "b", "c"]))
+print("{}")`,
+      npz,
+    );
+    const out = join(dir, 'from-npz');
+    const made = await simkit(['index', npz, '--out', out, '--json']);
+    expect(made.code).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ added: 3, embedding_size: 2 });
+    const r = await simkit(['lookup', out, `${npz}:embeddings`, '-k', '1', '--json']);
+    expect(r.code).toBe(0);
+    // Each row is its own nearest record (distance 0), with its label and data.
+    const rows = JSON.parse(r.stdout).lookups.map((l: Array<{ id: number; label: number; data: string }>) => l[0]);
+    expect(rows.map((l: { id: number }) => l.id)).toEqual([0, 1, 2]);
+    expect(rows.map((l: { label: number }) => l.label)).toEqual([4, 5, 4]);
+    expect(rows.map((l: { data: string }) => l.data)).toEqual(['a', 'b', 'c']);
+    const missing = await simkit(['lookup', out, `${npz}:nothing`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/holds no array "nothing".*arrays: embeddings, labels, data/);
   });
 });

@@ -7,6 +7,7 @@ import { indexerEvaluation } from './indexer-evaluation.js';
 import { pgvector } from './pgvector.js';
 import { redis } from './redis.js';
 import { saves } from './saves.js';
+import { service } from './service.js';
 import { storeLevel } from './store-level.js';
 import { usearchView } from './usearch-view.js';
 
@@ -22,4 +23,5 @@ export const scenarios: Scenario[] = [
   saves,
   helloMnist,
   pgvector,
+  service,
 ];
