@@ -5,10 +5,20 @@ import { UsageError } from './errors.js';
 import { INPUT_FORMATS, type InputFormat, type ReadOptions } from './inputs.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './outputs.js';
 
+/** A stream the command writes to: `process.stdout`, or anything with `write(text)`. */
+export interface OutputStream {
+  /** Writes `text` as is. */
+  write(text: string): unknown;
+  /** True on a terminal (progress bars are drawn only there). */
+  readonly isTTY?: boolean;
+}
+
 /** The streams and environment a command runs with (process's own in the binary, others in tests). */
 export interface CliIO {
-  readonly stdout: { write(text: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(text: string): unknown; isTTY?: boolean };
+  /** Where results go. */
+  readonly stdout: OutputStream;
+  /** Where status lines, progress bars (when `isTTY`) and errors go. */
+  readonly stderr: OutputStream;
   readonly stdin: Readable;
   readonly env: Readonly<Record<string, string | undefined>>;
 }

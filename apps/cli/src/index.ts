@@ -1,5 +1,5 @@
-export { runCli, COMMANDS } from './main.js';
-export type { CliIO, Command } from './command.js';
+export { runCli } from './main.js';
+export type { CliIO, OutputStream } from './command.js';
 export { EXIT } from './errors.js';
 export {
   readRows,
@@ -17,5 +17,7 @@ export {
   type NotCarried,
   type TfsimIndexerSpec,
 } from './tfsim/import-tfsim.js';
-export { readTfsimSave } from './tfsim/read-save.js';
-export { readNpz, type NpzValue } from './npz.js';
+export { readTfsimSave, type TfsimSave, type ReadTfsimSaveOptions } from './tfsim/read-save.js';
+export type { TfsimComponent, TfsimMetadata } from './tfsim/metadata.js';
+export { readNpz, type NpzValue, type ReadNpzOptions } from './npz.js';
+export { NdArray, type NdDtype, type NdData } from './pickle.js';

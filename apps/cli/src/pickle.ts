@@ -13,7 +13,7 @@ export type NdData = NpyData | string[] | Uint8Array[] | unknown[];
 
 /** A NumPy array read from a pickle or a `.npy` entry, in C (row-major) order. */
 export class NdArray {
-  /** True while a pickle has created the array but not yet filled it (numpy's BUILD step). */
+  /** True while a pickle has created the array but not yet filled it (numpy's BUILD step). @internal */
   pending = false;
   constructor(
     public dtype: NdDtype,
