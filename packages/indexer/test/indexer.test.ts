@@ -5,6 +5,7 @@ import { FakeSearch, expectCode, withTempDir } from '@simkit/core/testing';
 import { LinearSearch } from '@simkit/search-linear';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { CalibrationResult } from '@simkit/evaluators';
 import { Indexer } from '../src/index.js';
 
 const line = (xs: number[]) => xs.map((x) => [x]);
@@ -488,7 +489,7 @@ describe('Indexer — restoreCalibration', () => {
       cutpoints: { optimal: { name: 'optimal', distance: 2, value: 0.9, precision: 1, recall: 0.8 } },
       thresholds: { distance: [1, 2, 3], value: [0.5, 0.9, 0.7] },
     };
-    await ix.restoreCalibration(result, 'f1');
+    await ix.restoreCalibration(result as unknown as CalibrationResult, 'f1');
     result.cutpoints.optimal.distance = 100; // the index keeps its own copy
     expect(ix.isCalibrated).toBe(true);
     expect(Array.from(await ix.match(line([1, 5])))).toEqual([0, -1]);
@@ -503,7 +504,10 @@ describe('Indexer — restoreCalibration', () => {
   it('refuses malformed results and unknown metrics, keeping the current calibration', async () => {
     const ix = new Indexer({ embeddingSize: 1, distance: 'euclidean' });
     await ix.batchAdd(line([0, 10]), [0, 1]);
-    const good = { cutpoints: { optimal: { name: 'optimal', distance: 2 } }, thresholds: { distance: [2] } };
+    const good = {
+      cutpoints: { optimal: { name: 'optimal', distance: 2 } },
+      thresholds: { distance: [2] },
+    } as unknown as CalibrationResult;
     await ix.restoreCalibration(good);
     const bad: unknown[] = [
       null,
@@ -513,7 +517,7 @@ describe('Indexer — restoreCalibration', () => {
       { cutpoints: good.cutpoints, thresholds: { distance: [1, 2], value: [1] } },
     ];
     for (const b of bad) {
-      await expectCode(() => ix.restoreCalibration(b as typeof good), 'INVALID_ARGUMENT');
+      await expectCode(() => ix.restoreCalibration(b as CalibrationResult), 'INVALID_ARGUMENT');
     }
     await expectCode(() => ix.restoreCalibration(good, 'no_such_metric'), 'INVALID_ARGUMENT');
     expect(ix.cutpoints?.optimal?.distance).toBe(2);
