@@ -294,6 +294,15 @@ const STRICT = {
 };
 
 async function checkReadme(readmePath) {
+  const started = Date.now();
+  try {
+    await checkOneReadme(readmePath);
+  } finally {
+    console.log(`     ${relative(root, readmePath)}: checked in ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+async function checkOneReadme(readmePath) {
   const rel = relative(root, readmePath);
   const blocks = fencedBlocks(readFileSync(readmePath, 'utf8'));
   const examples = blocks.filter((b) => b.lang === 'ts' || b.lang === 'typescript');
