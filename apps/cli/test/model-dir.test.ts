@@ -66,6 +66,27 @@ describe('a saved SimilarityModel works wherever embeddings do', () => {
     const [inProcess] = await again.lookup({ data: [1, 0, 0, 0.1], shape: [1, 2, 2] }, 3);
     expect(inProcess?.map((l) => l.id)).toEqual([0, 2, 1]);
 
+    // Calibrate and match on the model save: the indexed inputs are their own nearest records
+    // (distance 0, right label), so every calibration query is a true match; the query above
+    // is 0.004963 from input 0, label 1. The calibration is saved into the model save.
+    const cal = await simkit([
+      'calibrate',
+      out,
+      join(dir, 'inputs.npy'),
+      '--labels',
+      join(dir, 'labels.txt'),
+      '--json',
+    ]);
+    expect(cal.code).toBe(0);
+    expect(JSON.parse(cal.stdout).cutpoints.optimal.f1).toBeCloseTo(1, 6);
+    const info = JSON.parse((await simkit(['info', out, '--json'])).stdout);
+    expect(info).toMatchObject({ kind: 'model', size: 3, calibrated: true });
+    const calibrated = await SimilarityModel.load(out);
+    expect(calibrated.indexer.isCalibrated).toBe(true);
+    const m = await simkit(['match', out, join(dir, 'inputs.npy'), '--json']);
+    expect(m.code).toBe(0);
+    expect(JSON.parse(m.stdout).cutpoints.optimal.labels).toEqual([1, 2, 3]);
+
     // Inputs of the wrong shape are refused with the model's shape in the message.
     writeFileSync(join(dir, 'wrong.npy'), encodeNpy({ data: Float32Array.from([1, 0, 0]), shape: [1, 3] }));
     const wrong = await simkit(['lookup', out, join(dir, 'wrong.npy')]);
