@@ -311,8 +311,8 @@ async function checkOneReadme(readmePath) {
   if (examples.length === 0 && walkthroughs.length === 0) return;
   const named = [...new Set(installLine(blocks))];
   const imported = new Set(examples.flatMap((b) => importsOf(b.code)).map(packageOf));
-  // The monorepo README has no install line: it installs what its examples import.
-  const wanted = named.length > 0 ? named : rel === 'README.md' ? [...imported] : [];
+  // The monorepo README installs what its examples import, and what its install lines name.
+  const wanted = rel === 'README.md' ? [...new Set([...named, ...imported])] : named;
   if (wanted.length === 0) {
     record(rel, 'has an `npm install …` line', false, 'a package README must say what to install');
     return;
