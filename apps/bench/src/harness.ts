@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clusteredVectors } from '@simkit/core';
 
 /** One measured quantity: the median of several timed repetitions after a warm-up. */
 export interface Timing {
@@ -23,6 +24,44 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** One warm-up round, then `repeat` rounds; each round runs every contender once, interleaved to share drift. */
+export async function rounds(
+  repeat: number,
+  contenders: Record<string, () => Promise<number>>,
+): Promise<Record<string, Timing>> {
+  const names = Object.keys(contenders);
+  const runs: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r <= repeat; r++) {
+    for (const name of names) {
+      const ms = await (contenders[name] as () => Promise<number>)();
+      if (r > 0) runs[name]?.push(ms);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { medianMs: median(runs[n] ?? []), runsMs: runs[n] ?? [] }]));
+}
+
+/**
+ * `n` unit vectors of a seeded clustered draw and the `queries` rows drawn after them (for scenarios
+ * where cosine is the distance of every system compared).
+ */
+export function unitClusteredData(
+  n: number,
+  queries: number,
+  dim: number,
+  clusters: number,
+  seed: number,
+): { data: Float32Array; queries: Float32Array } {
+  const { data: all } = clusteredVectors(n + queries, dim, clusters, seed);
+  for (let i = 0; i < n + queries; i++) {
+    const row = all.subarray(i * dim, (i + 1) * dim);
+    let sum = 0;
+    for (let j = 0; j < dim; j++) sum += (row[j] as number) ** 2;
+    const norm = Math.sqrt(sum);
+    for (let j = 0; j < dim; j++) row[j] = (row[j] as number) / norm;
+  }
+  return { data: all.slice(0, n * dim), queries: all.slice(n * dim) };
 }
 
 /** Prints rows as an aligned text table. */

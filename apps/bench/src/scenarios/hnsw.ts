@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batch, clusteredVectors, type Neighbors } from '@simkit/core';
+import { batch, type Neighbors } from '@simkit/core';
 import { HnswSearch } from '@simkit/search-hnsw';
 import { LinearSearch } from '@simkit/search-linear';
-import { UsearchSearch, type UsearchQuantization } from '@simkit/search-usearch';
-import { type Scenario, median, printTable, writeResults } from '../harness.js';
-import { type Usearch, loadUsearch } from '../peers/usearch-exact.js';
+import { type UsearchQuantization, UsearchSearch } from '@simkit/search-usearch';
+import { median, printTable, type Scenario, unitClusteredData, writeResults } from '../harness.js';
+import { loadUsearch, type Usearch } from '../peers/usearch-exact.js';
 
 const DIM = 128;
 const QUERIES = 1_000;
@@ -114,19 +114,6 @@ async function measureBuild(
   };
 }
 
-/** Unit vectors from the shared clustered draw (cosine is the distance of every system here). */
-function unitData(n: number): { data: Float32Array; queries: Float32Array } {
-  const { data: all } = clusteredVectors(n + QUERIES, DIM, CLUSTERS, SEED);
-  for (let i = 0; i < n + QUERIES; i++) {
-    const row = all.subarray(i * DIM, (i + 1) * DIM);
-    let sum = 0;
-    for (let j = 0; j < DIM; j++) sum += (row[j] as number) ** 2;
-    const norm = Math.sqrt(sum);
-    for (let j = 0; j < DIM; j++) row[j] = (row[j] as number) / norm;
-  }
-  return { data: all.slice(0, n * DIM), queries: all.slice(n * DIM) };
-}
-
 function simkitFile(search: UsearchSearch, scratch: string, name: string): Promise<number> {
   const dir = join(scratch, name);
   return search.save(dir).then(() => {
@@ -138,7 +125,7 @@ function simkitFile(search: UsearchSearch, scratch: string, name: string): Promi
 }
 
 async function runSize(n: number, Native: NativeHnswClass | string, usearch: Usearch) {
-  const { data, queries } = unitData(n);
+  const { data, queries } = unitClusteredData(n, QUERIES, DIM, CLUSTERS, SEED);
   const ids = Int32Array.from({ length: n }, (_, i) => i);
   const queryBatch = batch(queries, DIM);
   const single = Array.from({ length: QUERIES }, (_, q) => batch(queries.subarray(q * DIM, (q + 1) * DIM), DIM));

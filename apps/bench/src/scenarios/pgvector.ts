@@ -1,9 +1,9 @@
-import { batch, clusteredVectors, type Neighbors } from '@simkit/core';
+import { batch, type Neighbors } from '@simkit/core';
 import { LinearSearch } from '@simkit/search-linear';
 import { PgvectorSearch } from '@simkit/search-pgvector';
 import { type PgvectorServer, startPgvector } from '@simkit/test-servers';
 import pg from 'pg';
-import { median, printTable, type Scenario, writeResults } from '../harness.js';
+import { median, printTable, type Scenario, unitClusteredData, writeResults } from '../harness.js';
 
 const DIM = 128;
 const K = 10;
@@ -39,19 +39,6 @@ const lookupSql = (where: string) =>
   `CROSS JOIN LATERAL (SELECT t.id, t.embedding <#> q.v AS d FROM "public"."${TABLE}" t${where} ORDER BY t.embedding <#> q.v LIMIT $2) r`;
 const LOOKUP_SQL = lookupSql('');
 const LABEL_LOOKUP_SQL = lookupSql(' WHERE t.label = ANY($3::int[])');
-
-/** Unit vectors from the shared clustered draw, and the queries after them. */
-function unitData(n: number, queries: number): { data: Float32Array; queries: Float32Array } {
-  const { data: all } = clusteredVectors(n + queries, DIM, CLUSTERS, SEED);
-  for (let i = 0; i < n + queries; i++) {
-    const row = all.subarray(i * DIM, (i + 1) * DIM);
-    let sum = 0;
-    for (let j = 0; j < DIM; j++) sum += (row[j] as number) ** 2;
-    const norm = Math.sqrt(sum);
-    for (let j = 0; j < DIM; j++) row[j] = (row[j] as number) / norm;
-  }
-  return { data: all.slice(0, n * DIM), queries: all.slice(n * DIM) };
-}
 
 /** recall@k: the share of the exact ids that a method returned (per query, over the queries given). */
 function recall(got: Neighbors[], exact: Neighbors[]): number {
@@ -187,7 +174,7 @@ async function runScenario(quick: boolean) {
   const queryCount = quick ? 200 : 1_000;
   const perQueryCalls = Math.min(PER_QUERY_CALLS, queryCount);
   const started = performance.now();
-  const { data, queries } = unitData(n, queryCount);
+  const { data, queries } = unitClusteredData(n, queryCount, DIM, CLUSTERS, SEED);
   const ids = Int32Array.from({ length: n }, (_, i) => i);
   const labels = Int32Array.from({ length: n }, (_, i) => i % LABELS);
   const queryBatch = batch(queries, DIM);

@@ -2,7 +2,7 @@ import { batch, type EmbeddingBatch, randomInt, randomVectors, seededRandom } fr
 import { RedisStore } from '@simkit/store-redis';
 import { startRedis } from '@simkit/test-servers';
 import { createClient, RESP_TYPES } from 'redis';
-import { median, printTable, type Scenario, type Timing, writeResults } from '../harness.js';
+import { printTable, rounds, type Scenario, type Timing, writeResults } from '../harness.js';
 
 const DIM = 128;
 const BATCH = 1_000;
@@ -15,22 +15,6 @@ interface Batches {
   readonly embeddings: EmbeddingBatch[];
   readonly labels: Int32Array[];
   readonly data: Array<Array<{ file: string; label: number }>>;
-}
-
-/** One warm-up round, then `repeat` rounds; each round runs every contender once, interleaved to share drift. */
-async function rounds(
-  repeat: number,
-  contenders: Record<string, () => Promise<number>>,
-): Promise<Record<string, Timing>> {
-  const names = Object.keys(contenders);
-  const runs: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r <= repeat; r++) {
-    for (const name of names) {
-      const ms = await (contenders[name] as () => Promise<number>)();
-      if (r > 0) runs[name]?.push(ms);
-    }
-  }
-  return Object.fromEntries(names.map((n) => [n, { medianMs: median(runs[n] ?? []), runsMs: runs[n] ?? [] }]));
 }
 
 export const redis: Scenario = {

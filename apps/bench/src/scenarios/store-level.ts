@@ -5,7 +5,7 @@ import { batch, clusteredVectors, type EmbeddingBatch, randomInt, type Store, se
 import { LevelStore } from '@simkit/store-level';
 import { MemoryStore } from '@simkit/store-memory';
 import { Level } from 'level';
-import { median, printTable, type Scenario, type Timing, writeResults } from '../harness.js';
+import { printTable, rounds, type Scenario, type Timing, writeResults } from '../harness.js';
 
 const DIM = 128;
 const BATCH = 1_000;
@@ -22,22 +22,6 @@ interface Batches {
   readonly embeddings: EmbeddingBatch[];
   readonly labels: Int32Array[];
   readonly data: Array<Array<{ file: string; cluster: number }>>;
-}
-
-/** One warm-up round, then `repeat` rounds; each round runs every contender once, interleaved to share drift. */
-async function rounds(
-  repeat: number,
-  contenders: Record<string, () => Promise<number>>,
-): Promise<Record<string, Timing>> {
-  const names = Object.keys(contenders);
-  const runs: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let r = 0; r <= repeat; r++) {
-    for (const name of names) {
-      const ms = await (contenders[name] as () => Promise<number>)();
-      if (r > 0) runs[name]?.push(ms);
-    }
-  }
-  return Object.fromEntries(names.map((n) => [n, { medianMs: median(runs[n] ?? []), runsMs: runs[n] ?? [] }]));
 }
 
 async function tempDir(): Promise<string> {
