@@ -53,9 +53,14 @@ export function formatRows(
   return `${[line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n')}\n`;
 }
 
+/** A value as the JSON document a command prints: indented, with a final newline. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
 /** A name → value summary: two columns in a table or CSV, one object in JSON. */
 export function formatSummary(summary: Record<string, unknown>, format: OutputFormat): string {
-  if (format === 'json') return `${JSON.stringify(summary, null, 2)}\n`;
+  if (format === 'json') return jsonText(summary);
   const rows = Object.entries(summary).map(([name, value]) => ({ name, value }));
   return formatRows(rows, ['name', 'value'], format);
 }

@@ -2,7 +2,7 @@ import { SimkitError } from '@simkit/core';
 import { type Command, stringOption } from '../command.js';
 import { UsageError } from '../errors.js';
 import { savedKind } from '../open-index.js';
-import { formatRows } from '../outputs.js';
+import { formatRows, jsonText } from '../outputs.js';
 import { importTfsim } from '../tfsim/import-tfsim.js';
 import { BACKEND_OPTIONS, makeIndexer } from './index-command.js';
 
@@ -48,7 +48,7 @@ Example:
     }
     ctx.status(`imported ${report.records} records into ${out}`);
     if (ctx.format === 'json') {
-      ctx.io.stdout.write(`${JSON.stringify({ out, ...report }, null, 2)}\n`);
+      ctx.io.stdout.write(jsonText({ out, ...report }));
       return;
     }
     const rows = [

@@ -1,11 +1,26 @@
 import { SimkitError } from '@simkit/core';
 import { makeRetrievalMetric } from '@simkit/retrieval-metrics';
-import { type Command, INPUT_OPTIONS, intOption, numberOption, stringOption } from '../command.js';
+import { type Command, INPUT_OPTIONS, intOption, numberOption, type OptionSpec, stringOption } from '../command.js';
 import { UsageError } from '../errors.js';
-import { formatRows, formatSummary } from '../outputs.js';
+import { formatRows, formatSummary, jsonText } from '../outputs.js';
 import { queryLabels, readQueries, withIndex } from './queries.js';
 
 const K_MAX = 100_000;
+
+/** --labels of the commands that need the label of every query. */
+const QUERY_LABELS_OPTION: OptionSpec = {
+  type: 'string',
+  short: 'l',
+  value: 'FILE',
+  help: 'labels of the queries (default: the labels the query file carries)',
+};
+
+/** --matcher of the commands that turn neighbours into a label. */
+const MATCHER_OPTION: OptionSpec = {
+  type: 'string',
+  value: 'NAME',
+  help: 'match_nearest (default) or match_majority_vote',
+};
 
 /** `simkit lookup`: the k nearest indexed records of each query. */
 export const lookupCommand: Command = {
@@ -31,7 +46,7 @@ Example:
         const out = lookups.map((row) =>
           row.map(({ rank, id, distance, label, data }) => ({ rank, id, distance, label, data })),
         );
-        ctx.io.stdout.write(`${JSON.stringify({ k, lookups: out }, null, 2)}\n`);
+        ctx.io.stdout.write(jsonText({ k, lookups: out }));
         return;
       }
       const rows = lookups.flatMap((row, q) =>
@@ -51,7 +66,7 @@ export const matchCommand: Command = {
   options: {
     cutpoint: { type: 'string', short: 'c', value: 'NAME', help: "cutpoint name (default optimal), or 'all'" },
     k: { type: 'string', short: 'k', value: 'N', help: 'neighbours the matcher looks at (default 1)' },
-    matcher: { type: 'string', value: 'NAME', help: 'match_nearest (default) or match_majority_vote' },
+    matcher: MATCHER_OPTION,
     'no-match-label': { type: 'string', value: 'N', help: 'label of a query beyond the cutpoint (default -1)' },
     ...INPUT_OPTIONS,
   },
@@ -85,7 +100,7 @@ Example:
             { distance: ix.cutpoints?.[n]?.distance ?? null, labels: Array.from(byCutpoint[n] as Int32Array) },
           ]),
         );
-        ctx.io.stdout.write(`${JSON.stringify({ noMatchLabel, cutpoints }, null, 2)}\n`);
+        ctx.io.stdout.write(jsonText({ noMatchLabel, cutpoints }));
         return;
       }
       const rows = [...Array(embeddings.rows).keys()].map((q) => ({
@@ -117,12 +132,7 @@ export const calibrateCommand: Command = {
   usage: '<index-dir> <queries> [--labels FILE] [options]',
   positionals: [2, 2],
   options: {
-    labels: {
-      type: 'string',
-      short: 'l',
-      value: 'FILE',
-      help: 'labels of the queries (default: the labels the query file carries)',
-    },
+    labels: QUERY_LABELS_OPTION,
     metric: { type: 'string', value: 'NAME', help: 'calibration metric: f1 (default), precision, recall, accuracy, …' },
     target: {
       type: 'string',
@@ -132,7 +142,7 @@ export const calibrateCommand: Command = {
       help: 'an extra cutpoint where the metric first reaches V',
     },
     k: { type: 'string', short: 'k', value: 'N', help: 'neighbours per query (default 1)' },
-    matcher: { type: 'string', value: 'NAME', help: 'match_nearest (default) or match_majority_vote' },
+    matcher: MATCHER_OPTION,
     'dry-run': { type: 'boolean', help: 'print the cutpoints without saving them' },
     ...INPUT_OPTIONS,
   },
@@ -159,7 +169,7 @@ Example:
       }
       const cutpoints = Object.values(result.cutpoints);
       if (ctx.format === 'json') {
-        ctx.io.stdout.write(`${JSON.stringify({ metric, cutpoints: result.cutpoints }, null, 2)}\n`);
+        ctx.io.stdout.write(jsonText({ metric, cutpoints: result.cutpoints }));
         return;
       }
       const columns = [...new Set(cutpoints.flatMap((c) => Object.keys(c)))];
@@ -176,12 +186,7 @@ export const evaluateCommand: Command = {
   usage: '<index-dir> <queries> [--labels FILE] [options]',
   positionals: [2, 2],
   options: {
-    labels: {
-      type: 'string',
-      short: 'l',
-      value: 'FILE',
-      help: 'labels of the queries (default: the labels the query file carries)',
-    },
+    labels: QUERY_LABELS_OPTION,
     retrieval: {
       type: 'string',
       short: 'r',
@@ -237,7 +242,11 @@ export const evaluateCommand: Command = {
       }
       if (ctx.format === 'json') {
         ctx.io.stdout.write(
-          `${JSON.stringify({ queries: rows.rows, retrieval: ctx.values.classification === true ? null : summary, classification: classification ?? null }, null, 2)}\n`,
+          jsonText({
+            queries: rows.rows,
+            retrieval: ctx.values.classification === true ? null : summary,
+            classification: classification ?? null,
+          }),
         );
         return;
       }
@@ -291,7 +300,10 @@ export const infoCommand: Command = {
       };
       if (ctx.format === 'json') {
         ctx.io.stdout.write(
-          `${JSON.stringify({ ...info, label_counts: Object.fromEntries([...labels].sort((a, b) => (a[0] as number) - (b[0] as number))) }, null, 2)}\n`,
+          jsonText({
+            ...info,
+            label_counts: Object.fromEntries([...labels].sort((a, b) => (a[0] as number) - (b[0] as number))),
+          }),
         );
         return;
       }
