@@ -428,6 +428,15 @@ export class Indexer {
   }
 
   /**
+   * The name of the metric the calibration optimised (e.g. `f1_score`, or `f1` for a
+   * SimilarityModel), or undefined before `calibrate`. With `calibrationResult` it is what
+   * `restoreCalibration` takes to carry a calibration to another index.
+   */
+  get calibrationMetric(): string | undefined {
+    return this.calibration?.metric.name;
+  }
+
+  /**
    * Sets the calibration from a result computed elsewhere (for example one imported from a
    * TensorFlow Similarity save), as if `calibrate` had produced it: `match` and
    * `evaluateClassification` use it and `save` keeps it. `metric` names the calibration metric

@@ -492,11 +492,13 @@ describe('Indexer — restoreCalibration', () => {
     await ix.restoreCalibration(result as unknown as CalibrationResult, 'f1');
     result.cutpoints.optimal.distance = 100; // the index keeps its own copy
     expect(ix.isCalibrated).toBe(true);
+    expect(ix.calibrationMetric).toBe('f1');
     expect(Array.from(await ix.match(line([1, 5])))).toEqual([0, -1]);
     await withTempDir(async (dir) => {
       await ix.save(dir);
       const again = await Indexer.load(dir);
       expect(again.cutpoints?.optimal?.distance).toBe(2);
+      expect(again.calibrationMetric).toBe('f1');
       expect(Array.from(await again.match(line([1, 5])))).toEqual([0, -1]);
     });
   });
@@ -504,6 +506,7 @@ describe('Indexer — restoreCalibration', () => {
   it('refuses malformed results and unknown metrics, keeping the current calibration', async () => {
     const ix = new Indexer({ embeddingSize: 1, distance: 'euclidean' });
     await ix.batchAdd(line([0, 10]), [0, 1]);
+    expect(ix.calibrationMetric).toBeUndefined();
     const good = {
       cutpoints: { optimal: { name: 'optimal', distance: 2 } },
       thresholds: { distance: [2] },
@@ -521,5 +524,6 @@ describe('Indexer — restoreCalibration', () => {
     }
     await expectCode(() => ix.restoreCalibration(good, 'no_such_metric'), 'INVALID_ARGUMENT');
     expect(ix.cutpoints?.optimal?.distance).toBe(2);
+    expect(ix.calibrationMetric).toBe('f1_score');
   });
 });
