@@ -3,15 +3,14 @@
 // playwright-core. Chromium comes from Debian (`.ci/run` installs it); without it these tests fail.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { generationDir } from '@simkit/core/testing';
 import { kernelWorkload } from '../pages/kernel-workload.js';
 import { MetricEmbedding } from '@simkit/layers';
 import { SimilarityModel, selectBackend } from '@simkit/model';
+import { type StaticServer, serveStatic } from '@simkit/test-servers';
 import { layers, sequential } from '@tensorflow/tfjs-layers';
 import * as esbuild from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
@@ -33,14 +32,6 @@ interface BundleSize {
   readonly inputs: readonly string[];
 }
 
-const MIME: Readonly<Record<string, string>> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.json': 'application/json',
-  '.bin': 'application/octet-stream',
-  '.wasm': 'application/wasm',
-};
-
 /** README examples fenced as ```ts browser: they claim to run in a browser, so they run here. */
 function browserExamples(): { name: string; code: string }[] {
   const packages = join(appDir, '..', '..', 'packages');
@@ -60,7 +51,7 @@ function browserExamples(): { name: string; code: string }[] {
 const README_EXAMPLES = browserExamples();
 
 let root: string;
-let server: Server;
+let server: StaticServer;
 let origin: string;
 let browser: Browser;
 const sizes = new Map<PageName, BundleSize>();
@@ -78,28 +69,6 @@ const fixture = {
     [0.2, 0.8, 0.1, 0.9],
   ],
 };
-
-function serve(dir: string): Promise<Server> {
-  const s = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(dir, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(dir)) {
-      res.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      // Pages named *-isolated are cross-origin isolated, so they may share memory with Web Workers.
-      const isolation = file.includes('-isolated')
-        ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
-        : {};
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', ...isolation }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
-}
 
 async function bundle(name: PageName): Promise<void> {
   const result = await esbuild.build({
@@ -208,8 +177,14 @@ beforeAll(async () => {
   await writeFile(join(root, 'linear-kernel-isolated.html'), await readFile(join(root, 'linear-kernel.html')));
   await Promise.all(README_EXAMPLES.map(bundleExample));
   await saveFixtureModel();
-  server = await serve(root);
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Pages named *-isolated are cross-origin isolated, so they may share memory with Web Workers.
+  server = await serveStatic(root, {
+    headers: (path): Record<string, string> =>
+      path.includes('-isolated')
+        ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+        : {},
+  });
+  origin = server.origin;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -231,7 +206,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await server?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
