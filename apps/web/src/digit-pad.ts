@@ -8,8 +8,9 @@ const BOX = 20;
 
 /**
  * Resamples `ink` (a `width × height` coverage map in 0..1) to a 28 × 28 digit, or returns
- * undefined when nothing is drawn. Each output pixel is the mean of the input area it covers,
- * so the result does not depend on the browser's image smoothing.
+ * undefined when nothing is drawn. Each output pixel is the mean of the input pixels whose
+ * centres it covers (the pixel under its centre when the drawing is enlarged), so the result
+ * does not depend on the browser's image smoothing.
  */
 export function toDigit(ink: Float32Array, width: number, height: number): Float32Array | undefined {
   let left = width;
@@ -30,19 +31,39 @@ export function toDigit(ink: Float32Array, width: number, height: number): Float
   const scale = BOX / side; // output pixels per input pixel
   const offsetX = (SIDE - (right - left + 1) * scale) / 2;
   const offsetY = (SIDE - (bottom - top + 1) * scale) / 2;
-  const sum = new Float64Array(PIXELS);
-  for (let y = top; y <= bottom; y++) {
-    const oy = Math.min(SIDE - 1, Math.floor(offsetY + (y - top + 0.5) * scale));
-    for (let x = left; x <= right; x++) {
-      const ox = Math.min(SIDE - 1, Math.floor(offsetX + (x - left + 0.5) * scale));
-      const at = oy * SIDE + ox;
-      sum[at] = (sum[at] as number) + (ink[y * width + x] as number);
+  const xs = spans(left, offsetX, scale);
+  const ys = spans(top, offsetY, scale);
+  const out = new Float32Array(PIXELS);
+  for (let oy = 0; oy < SIDE; oy++) {
+    const [y0, y1] = ys[oy] as [number, number];
+    for (let ox = 0; ox < SIDE; ox++) {
+      const [x0, x1] = xs[ox] as [number, number];
+      let sum = 0;
+      for (let y = Math.max(0, y0); y < Math.min(height, y1); y++) {
+        for (let x = Math.max(0, x0); x < Math.min(width, x1); x++) sum += ink[y * width + x] as number;
+      }
+      out[oy * SIDE + ox] = Math.min(1, sum / ((y1 - y0) * (x1 - x0)));
     }
   }
-  // Each output pixel covers 1/scale² input pixels.
-  const area = 1 / (scale * scale);
-  const out = new Float32Array(PIXELS);
-  for (let i = 0; i < PIXELS; i++) out[i] = Math.min(1, (sum[i] as number) / area);
+  return out;
+}
+
+/**
+ * For each of the 28 output pixels along one axis, the input pixels [from, to) whose centres it
+ * covers; when it covers none (the drawing is enlarged), the one input pixel under its centre.
+ */
+function spans(start: number, offset: number, scale: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let o = 0; o < SIDE; o++) {
+    const from = Math.ceil(start + (o - offset) / scale - 0.5);
+    const to = Math.ceil(start + (o + 1 - offset) / scale - 0.5);
+    if (to > from) {
+      out.push([from, to]);
+    } else {
+      const at = Math.floor(start + (o + 0.5 - offset) / scale);
+      out.push([at, at + 1]);
+    }
+  }
   return out;
 }
 
