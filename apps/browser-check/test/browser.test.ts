@@ -304,6 +304,11 @@ describe('in headless Chromium', () => {
       [1, null, null],
     ]);
     expect(records[1]?.embedding[0]).toBeCloseTo(0.3, 6);
+    // Each value stored has a buffer of its own: 2 records and the store's meta record, none
+    // carrying the bytes of the others (IndexedDB's structured clone keeps a view's whole buffer).
+    const stored = again.storedBytes as { view: number; buffer: number }[];
+    expect(stored).toHaveLength(3);
+    for (const s of stored) expect(s.buffer).toBe(s.view);
     expect(errors).toEqual([]);
   });
 

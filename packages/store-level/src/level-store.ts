@@ -32,6 +32,7 @@ import {
   probeLocation,
   removeLocation,
   sameLocation,
+  VALUES_NEED_OWN_BUFFER,
 } from './location.js';
 import { claimLocation, releaseLocation } from './open-locations.js';
 import { checkRecord, decodeKey, decodeRecord, encodeKeys, encodeRecords, RECORDS_END } from './record-codec.js';
@@ -219,7 +220,9 @@ export class LevelStore implements Store {
     // Encoded now, so the caller may reuse its arrays as soon as add() returns.
     const spare = this.spare;
     this.spare = undefined;
-    const { values, bytes } = encodeRecords(b, l, json, spare);
+    const encoded = encodeRecords(b, l, json, spare);
+    const { bytes } = encoded;
+    const values = VALUES_NEED_OWN_BUFFER ? encoded.values.map((v) => v.slice()) : encoded.values;
     return this.exclusive('Adding records', async () => {
       try {
         return await this.addEncoded(b.rows, b.dim, values);

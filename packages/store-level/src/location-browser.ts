@@ -6,6 +6,13 @@ const IDB_PREFIX = 'level-js-';
 /** Browsers have no files: snapshots are IndexedDB databases, copied record by record. */
 export const FILE_SNAPSHOTS = false;
 
+/**
+ * IndexedDB stores a value by structured clone, which keeps a typed array's whole buffer, not
+ * just the bytes its view covers: each value must have a buffer of its own, or every record of a
+ * batch would carry the whole batch.
+ */
+export const VALUES_NEED_OWN_BUFFER = true;
+
 /** IndexedDB cannot be inspected without opening it, so the contents decide. */
 export async function probeLocation(_location: string): Promise<LocationProbe> {
   return { kind: 'unknown' };

@@ -8,6 +8,9 @@ import { LEVELDB_DATA_FILE, LEVELDB_FILE, STORE_MARKER, STORE_MARKER_TEXT } from
 /** Node keeps snapshots as files, saved and loaded through @simkit/core's atomic saves. */
 export const FILE_SNAPSHOTS = true;
 
+/** LevelDB writes the bytes a value's view covers, so values may be views into one shared buffer. */
+export const VALUES_NEED_OWN_BUFFER = false;
+
 /**
  * What is at a location before it is opened:
  * `missing` or `empty` (a new store may be created there), `store` (a LevelStore made it),
