@@ -1,5 +1,9 @@
-// Starts a TensorFlow.js backend in the browser: WebGL (GPU) first, then WebAssembly, then the
-// plain JavaScript CPU backend. `?backend=wasm` (or webgl, cpu) moves one to the front.
+// Starts a TensorFlow.js backend in the browser: WebAssembly first, then WebGL (GPU), then the
+// plain JavaScript CPU backend. `?backend=webgl` (or wasm, cpu) moves one to the front.
+//
+// WebAssembly comes first because the app embeds one 28 × 28 digit at a time: a small workload,
+// where WebGL's per-query upload, shader dispatch and read-back cost more than the arithmetic
+// (apps/web README, "Numbers").
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
@@ -7,7 +11,7 @@ import { selectBackend } from '@simkit/model';
 import { getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
 
 /** The backends this app bundles. */
-export const WEB_BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+export const WEB_BACKENDS = ['wasm', 'webgl', 'cpu'] as const;
 export type WebBackend = (typeof WEB_BACKENDS)[number];
 
 /** Reads `?backend=` from the page URL; undefined when absent or not one of WEB_BACKENDS. */
@@ -30,7 +34,7 @@ async function tryWebgl(): Promise<boolean> {
 }
 
 /**
- * Starts the first backend that works, in the order webgl → wasm → cpu with `preferred` moved to
+ * Starts the first backend that works, in the order wasm → webgl → cpu with `preferred` moved to
  * the front, and returns its name. The wasm backend's `.wasm` files are fetched from `wasmPath`.
  */
 export async function startBackend(preferred: WebBackend | undefined, wasmPath: string): Promise<WebBackend> {
