@@ -34,7 +34,11 @@ function bundleOptions(outDir, dev) {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    outfile: join(outDir, 'app.js'),
+    // The WebGL backend is imported on demand, so it goes into a chunk of its own.
+    splitting: true,
+    outdir: outDir,
+    entryNames: 'app',
+    chunkNames: 'chunks/[name]-[hash]',
     metafile: true,
     logLevel: 'warning',
     // Reload the page when a rebuild finishes (esbuild's serve mode publishes /esbuild events).
@@ -56,6 +60,24 @@ async function copyWasmBinaries(outDir) {
 }
 
 /**
+ * Sizes of the bundle's JavaScript files (minified, and gzipped at level 9): those a page loads at
+ * start-up, and the chunk of the WebGL backend, loaded only when it is chosen.
+ * @param {esbuild.Metafile | undefined} metafile
+ */
+async function bundleSizes(metafile) {
+  const startup = { minified: 0, gzipped: 0 };
+  const webgl = { minified: 0, gzipped: 0 };
+  for (const [file, output] of Object.entries(metafile?.outputs ?? {})) {
+    if (!file.endsWith('.js')) continue;
+    const code = await readFile(file);
+    const part = Object.keys(output.inputs).some((i) => i.includes('tfjs-backend-webgl')) ? webgl : startup;
+    part.minified += code.length;
+    part.gzipped += gzipSync(code, { level: 9 }).length;
+  }
+  return { startup, webgl };
+}
+
+/**
  * Builds the static app into `outDir`; returns the bundle's sizes and what was exported.
  * @param {{ outDir: string, modelDir: string, dev?: boolean, log?: (line: string) => void }} options
  */
@@ -65,10 +87,10 @@ export async function buildApp({ outDir, modelDir, dev = false, log = () => {} }
   await cp(join(appDir, 'public'), outDir, { recursive: true });
   await copyWasmBinaries(outDir);
   const result = await esbuild.build(bundleOptions(outDir, dev));
-  const code = await readFile(join(outDir, 'app.js'));
-  const sizes = { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length };
+  const sizes = await bundleSizes(result.metafile);
+  const b = (/** @type {number} */ n) => `${n.toLocaleString('en')} B`;
   log(
-    `app.js: ${sizes.minified.toLocaleString('en')} B${dev ? '' : ' minified'}, ${sizes.gzipped.toLocaleString('en')} B gzipped`,
+    `JavaScript: ${b(sizes.startup.minified)}${dev ? '' : ' minified'}, ${b(sizes.startup.gzipped)} gzipped at start-up; WebGL backend on demand: ${b(sizes.webgl.minified)}, ${b(sizes.webgl.gzipped)} gzipped`,
   );
   /** @type {Awaited<ReturnType<typeof exportAssets>> | undefined} */
   let exported;

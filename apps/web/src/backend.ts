@@ -5,7 +5,6 @@
 // where WebGL's per-query upload, shader dispatch and read-back cost more than the arithmetic
 // (apps/web README, "Numbers").
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '@simkit/model';
 import { getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
@@ -25,6 +24,8 @@ async function tryWebgl(): Promise<boolean> {
   const probe = document.createElement('canvas');
   if (probe.getContext('webgl2') === null && probe.getContext('webgl') === null) return false;
   try {
+    // Loaded only when it is used: a separate chunk of the bundle (about a sixth of it).
+    await import('@tensorflow/tfjs-backend-webgl');
     if (!(await setBackend('webgl'))) return false;
     await ready();
     return getBackend() === 'webgl';
