@@ -1,4 +1,13 @@
 export { CIRCLE_LOSS_TYPE, CircleLoss, type CircleLossOptions } from './circle-loss.js';
+export {
+  type BatchMetric,
+  type DistanceAggregate,
+  type DistanceAnchor,
+  DistanceGapMetric,
+  DistanceMetric,
+  type DistanceMetricOptions,
+  trainingDistanceMetrics,
+} from './distance-metrics.js';
 export type { LabelsLike } from './loss-input.js';
 export {
   LOSS_CONFIG_VERSION,
