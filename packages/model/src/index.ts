@@ -46,4 +46,13 @@ export {
   type TrainOptions,
   type TrainProgressEvent,
   type TrainingBatch,
+  type TrainingCallback,
+  type TrainingMetric,
+  type TrainingStep,
 } from './train.js';
+export {
+  EvalCallback,
+  type EvalCallbackOptions,
+  type EvalClassificationMetric,
+  type Evaluation,
+} from './eval-callback.js';

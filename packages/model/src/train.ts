@@ -1,5 +1,6 @@
 import { type ProgressEvent, SimkitError, assertPositiveInteger, describe, invalidArgument } from '@simkit/core';
 import {
+  keep,
   type Optimizer,
   type Scalar,
   Tensor,
@@ -34,6 +35,38 @@ export interface BatchLoss {
   call(labels: ArrayLike<number>, embeddings: Tensor2D): Scalar;
 }
 
+/**
+ * A number computed from each training batch beside the loss, e.g. the distance metrics of
+ * @simkit/losses (`trainingDistanceMetrics('cosine')`: `dist_gap`, `max_pos`, `min_neg`, …).
+ */
+export interface TrainingMetric {
+  /** Key of the value in progress events and in the history. */
+  readonly name: string;
+  /** The metric of one batch; `embeddings` are the model output the loss sees. */
+  compute(labels: ArrayLike<number>, embeddings: Tensor2D): Scalar;
+}
+
+/** Where training stands after a step, as callbacks see it. */
+export interface TrainingStep {
+  /** The model being trained, with this step's update applied. */
+  readonly model: LayersModel;
+  readonly epoch: number;
+  /** 0-based step within the epoch. */
+  readonly step: number;
+  readonly stepsPerEpoch: number;
+  /** Steps done over all epochs, this one included. */
+  readonly done: number;
+  readonly total: number;
+}
+
+/**
+ * Runs between training steps, e.g. `EvalCallback`. Values it returns are reported as that
+ * step's `evaluation` and kept in the history's `evaluations`.
+ */
+export interface TrainingCallback {
+  onStepEnd?(step: TrainingStep): Promise<Record<string, number> | undefined> | Record<string, number> | undefined;
+}
+
 /** What `trainSimilarityModel` reports after every step. `done` counts steps over all epochs. */
 export interface TrainProgressEvent extends ProgressEvent {
   readonly task: 'train';
@@ -43,6 +76,10 @@ export interface TrainProgressEvent extends ProgressEvent {
   readonly step: number;
   /** Loss of the batch of this step (before the update). */
   readonly loss: number;
+  /** Each training metric of this step's batch (before the update), by name; `{}` without metrics. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** What the callbacks measured after this step, when any did. */
+  readonly evaluation?: Readonly<Record<string, number>>;
   readonly done: number;
   readonly total: number;
 }
@@ -61,7 +98,11 @@ export interface TrainOptions {
   stepsPerEpoch?: number;
   /** Which model output the loss sees. Default 0. */
   outputIndex?: number;
-  /** Called after every step with the step's loss. */
+  /** Computed on every batch's embeddings beside the loss, without gradient; names must differ. */
+  metrics?: readonly TrainingMetric[];
+  /** Run after every step, in order, before the step is reported (e.g. `new EvalCallback(...)`). */
+  callbacks?: readonly TrainingCallback[];
+  /** Called after every step with the step's loss and metrics. */
   onProgress?: (event: TrainProgressEvent) => void;
 }
 
@@ -71,6 +112,10 @@ export interface TrainHistory {
   readonly loss: number[];
   /** Mean loss of each epoch. */
   readonly epochLoss: number[];
+  /** Each training metric at every step, by name (empty without metrics). */
+  readonly metrics: Record<string, number[]>;
+  /** What the callbacks measured, with the step after which they did. */
+  readonly evaluations: Array<{ epoch: number; step: number; done: number; values: Record<string, number> }>;
 }
 
 function checkModel(model: unknown): asserts model is LayersModel {
@@ -174,7 +219,16 @@ export async function trainSimilarityModel(
   if (options === null || typeof options !== 'object') {
     throw invalidArgument(`trainSimilarityModel options must be an object { loss, ... }; got ${describe(options)}.`);
   }
-  const { loss, optimizer, learningRate = 0.001, epochs = 1, outputIndex = 0, onProgress } = options;
+  const {
+    loss,
+    optimizer,
+    learningRate = 0.001,
+    epochs = 1,
+    outputIndex = 0,
+    onProgress,
+    metrics = [],
+    callbacks = [],
+  } = options;
   if (loss === null || typeof loss !== 'object' || typeof loss.call !== 'function') {
     throw invalidArgument(
       `options.loss must be a metric loss with call(labels, embeddings), e.g. new MultiSimilarityLoss(); got ${describe(loss)}.`,
@@ -199,6 +253,10 @@ export async function trainSimilarityModel(
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw invalidArgument(`onProgress must be a function; got ${describe(onProgress)}.`);
   }
+  checkMetrics(metrics);
+  if (!Array.isArray(callbacks) || callbacks.some((c) => c === null || typeof c !== 'object')) {
+    throw invalidArgument(`callbacks must be an array of objects with onStepEnd(step); got ${describe(callbacks)}.`);
+  }
   const outputs = model.outputs.length;
   if (!Number.isInteger(outputIndex) || outputIndex < 0 || outputIndex >= outputs) {
     throw invalidArgument(
@@ -217,6 +275,8 @@ export async function trainSimilarityModel(
   const total = epochs * steps;
   const history: number[] = [];
   const epochLoss: number[] = [];
+  const metricHistory: Record<string, number[]> = Object.fromEntries(metrics.map((m) => [m.name, []]));
+  const evaluations: TrainHistory['evaluations'] = [];
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       let sum = 0;
@@ -224,6 +284,7 @@ export async function trainSimilarityModel(
         const batch = sampler.getBatch(step, epoch);
         checkBatch(batch, rowSize, epoch, step);
         const labels = batch.y;
+        let measured: Scalar[] = [];
         const cost = missingKernelToUnsupported(() =>
           tidy(() => {
             const x = tensor(batch.x, [batch.rows, ...shape], 'float32');
@@ -236,6 +297,9 @@ export async function trainSimilarityModel(
                     `Model output ${outputIndex} must be a (batch, size) embedding tensor; add a Flatten or Dense layer.`,
                   );
                 }
+                // Metrics see the same embeddings as the loss. They do not feed the returned loss, so
+                // no gradient flows through them.
+                measured = metrics.map((m) => keep(m.compute(labels, head as Tensor2D)));
                 return loss.call(labels, head as Tensor2D);
               },
               true,
@@ -246,10 +310,16 @@ export async function trainSimilarityModel(
           }),
         );
         let value: number;
+        const values: Record<string, number> = {};
         try {
           value = (await cost.data())[0] as number;
+          for (const [i, m] of metrics.entries()) {
+            values[m.name] = (await (measured[i] as Scalar).data())[0] as number;
+            metricHistory[m.name]?.push(values[m.name] as number);
+          }
         } finally {
           cost.dispose();
+          for (const t of measured) t.dispose();
         }
         if (!Number.isFinite(value)) {
           throw invalidArgument(
@@ -259,12 +329,52 @@ export async function trainSimilarityModel(
         }
         history.push(value);
         sum += value;
-        onProgress?.({ task: 'train', epoch, step, loss: value, done: epoch * steps + step + 1, total });
+        const done = epoch * steps + step + 1;
+        let evaluation: Record<string, number> | undefined;
+        for (const callback of callbacks) {
+          const measured = await callback.onStepEnd?.({ model, epoch, step, stepsPerEpoch: steps, done, total });
+          if (measured !== undefined) evaluation = { ...evaluation, ...measured };
+        }
+        if (evaluation !== undefined) evaluations.push({ epoch, step, done, values: evaluation });
+        onProgress?.({
+          task: 'train',
+          epoch,
+          step,
+          loss: value,
+          metrics: values,
+          ...(evaluation !== undefined && { evaluation }),
+          done,
+          total,
+        });
       }
       epochLoss.push(sum / steps);
     }
   } finally {
     if (optimizer === undefined) opt.dispose();
   }
-  return { loss: history, epochLoss };
+  return { loss: history, epochLoss, metrics: metricHistory, evaluations };
+}
+
+function checkMetrics(metrics: unknown): asserts metrics is readonly TrainingMetric[] {
+  if (!Array.isArray(metrics)) {
+    throw invalidArgument(
+      `metrics must be an array of { name, compute(labels, embeddings) }; got ${describe(metrics)}.`,
+    );
+  }
+  const names = new Set<string>();
+  for (const m of metrics as TrainingMetric[]) {
+    if (
+      m === null ||
+      typeof m !== 'object' ||
+      typeof m.compute !== 'function' ||
+      typeof m.name !== 'string' ||
+      m.name === ''
+    ) {
+      throw invalidArgument(
+        `Each training metric needs a name and compute(labels, embeddings), e.g. trainingDistanceMetrics('cosine') of @simkit/losses; got ${describe(m)}.`,
+      );
+    }
+    if (names.has(m.name)) throw invalidArgument(`Two training metrics are named '${m.name}'; give each its own name.`);
+    names.add(m.name);
+  }
 }

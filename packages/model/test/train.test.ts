@@ -22,6 +22,7 @@ import {
   type BatchLoss,
   type BatchSource,
   type TrainProgressEvent,
+  type TrainingMetric,
   selectBackend,
   trainSimilarityModel,
 } from '../src/index.js';
@@ -67,6 +68,74 @@ const pairLoss: BatchLoss = {
     return mean(add(mul(s, sq), mul(sub(1, s), square(sub(1, sq))))) as Scalar;
   },
 };
+
+/** The mean squared length of the embeddings: a metric easy to recompute by hand. */
+const meanSquaredNorm: TrainingMetric = {
+  name: 'mean_sq_norm',
+  compute: (_labels, embeddings) => mean(sum(square(embeddings), 1)) as Scalar,
+};
+/** The number of labels in the batch, as a scalar: shows the metric sees the batch's labels. */
+const labelCount: TrainingMetric = {
+  name: 'labels',
+  compute: (labels) => sum(tensor1d(Array.from(labels))) as Scalar,
+};
+
+describe('trainSimilarityModel with training metrics', () => {
+  it('computes each metric on the embeddings the loss sees, before the update, without changing training', async () => {
+    const model = randomDenseModel(3, 2, 7);
+    const first = twoBlobs().getBatch(0, 0);
+    const expected = (() => {
+      const out = model.predict(tensor2d(first.x, [first.rows, 3])) as Tensor2D;
+      const v = mean(sum(square(out), 1)).dataSync()[0] as number;
+      out.dispose();
+      return v;
+    })();
+    const events: TrainProgressEvent[] = [];
+    const history = await trainSimilarityModel(model, twoBlobs(5), {
+      loss: pairLoss,
+      learningRate: 0.05,
+      epochs: 2,
+      metrics: [meanSquaredNorm, labelCount],
+      onProgress: (e) => events.push(e),
+    });
+    expect(Object.keys(history.metrics)).toEqual(['mean_sq_norm', 'labels']);
+    expect(history.metrics.mean_sq_norm).toHaveLength(10);
+    expect(history.metrics.mean_sq_norm?.[0]).toBeCloseTo(expected, 5);
+    // labels [0, 0, 1, 1] sum to 2 in every batch.
+    expect(history.metrics.labels).toEqual(Array(10).fill(2));
+    expect(events[3]?.metrics).toEqual({ mean_sq_norm: history.metrics.mean_sq_norm?.[3], labels: 2 });
+
+    // The same run without metrics takes exactly the same steps.
+    const plain = await trainSimilarityModel(randomDenseModel(3, 2, 7), twoBlobs(5), {
+      loss: pairLoss,
+      learningRate: 0.05,
+      epochs: 2,
+    });
+    expect(plain.loss).toEqual(history.loss);
+    expect(plain.metrics).toEqual({});
+  });
+
+  it('releases the metric tensors, and refuses metrics that are not metrics or share a name', async () => {
+    const model = randomDenseModel(3, 2, 7);
+    await trainSimilarityModel(model, twoBlobs(2), { loss: pairLoss, metrics: [meanSquaredNorm] });
+    const before = memory().numTensors;
+    await trainSimilarityModel(model, twoBlobs(4), { loss: pairLoss, metrics: [meanSquaredNorm, labelCount] });
+    expect(memory().numTensors).toBe(before);
+    const bad: unknown[] = [
+      'dist_gap',
+      [null],
+      [{ name: 'x' }],
+      [{ name: '', compute: () => null }],
+      [meanSquaredNorm, meanSquaredNorm],
+    ];
+    for (const metrics of bad) {
+      await expectCode(
+        () => trainSimilarityModel(model, twoBlobs(2), { loss: pairLoss, metrics: metrics as TrainingMetric[] }),
+        'INVALID_ARGUMENT',
+      );
+    }
+  });
+});
 
 describe('trainSimilarityModel', () => {
   it('lowers the loss on a seeded two-class problem', async () => {
