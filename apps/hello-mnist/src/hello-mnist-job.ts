@@ -2,8 +2,14 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgressEvent } from '@simkit/core';
 import type { CalibrationResult } from '@simkit/evaluators';
-import { MultiSimilarityLoss } from '@simkit/losses';
-import { type BackendName, SimilarityModel, selectBackend, trainSimilarityModel } from '@simkit/model';
+import { MultiSimilarityLoss, trainingDistanceMetrics } from '@simkit/losses';
+import {
+  type BackendName,
+  SimilarityModel,
+  selectBackend,
+  type TrainingMetric,
+  trainSimilarityModel,
+} from '@simkit/model';
 import { MapAtK, PrecisionAtK, RecallAtK } from '@simkit/retrieval-metrics';
 import { MultiShotMemorySampler, selectExamples } from '@simkit/samplers';
 import { augmentedSource } from './augment.js';
@@ -84,12 +90,17 @@ export interface JobHooks {
   readonly log?: (line: string) => void;
 }
 
+/** The training distance metrics the job records and plots, as TF Similarity names them. */
+export const TRAINING_METRICS: readonly string[] = ['dist_gap', 'max_pos', 'min_neg', 'mean_pos', 'mean_neg'];
+
 /** What a run produced, for printing, testing and benchmarking. */
 export interface JobResult {
   readonly settings: JobSettings;
   readonly backend: string;
   readonly trainClasses: readonly number[];
   readonly lossHistory: readonly number[];
+  /** TF Similarity's training distance metrics of every step (dist_gap, max_pos, min_neg, mean_pos, mean_neg). */
+  readonly trainingMetrics: Readonly<Record<string, readonly number[]>>;
   readonly calibration: CalibrationResult;
   /** The optimal cutpoint's calibrated F1. */
   readonly f1: number;
@@ -165,8 +176,10 @@ export async function runJob(settings: JobSettings, hooks: JobHooks = {}): Promi
   log(
     `Training: ${settings.epochs} epoch(s) × ${settings.stepsPerEpoch} steps, batches of ${sampler.batchSize} (${trainClasses.length} classes × ${settings.examplesPerClassPerBatch}), ${loss.name}, adam ${settings.learningRate}`,
   );
+  const distanceMetrics = trainingDistanceMetrics(loss.distance);
   const history = await trainSimilarityModel(trained, source, {
     loss,
+    metrics: TRAINING_METRICS.map((name) => distanceMetrics.find((m) => m.name === name) as TrainingMetric),
     learningRate: settings.learningRate,
     epochs: settings.epochs,
     stepsPerEpoch: settings.stepsPerEpoch,
@@ -234,6 +247,7 @@ export async function runJob(settings: JobSettings, hooks: JobHooks = {}): Promi
     backend,
     trainClasses,
     lossHistory: history.loss,
+    trainingMetrics: history.metrics,
     calibration,
     f1,
     retrieval,

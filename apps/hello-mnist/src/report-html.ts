@@ -18,6 +18,7 @@ export interface GalleryRow {
 export const REPORT_SECTIONS = [
   'Summary',
   'Training loss',
+  'Training distance metrics',
   'Precision, recall and F1 vs distance',
   'Precision–recall curve',
   'Confusion matrix',
@@ -131,6 +132,20 @@ export function renderReport(result: JobResult, galleryRows: readonly GalleryRow
     ],
     yRange: [0, Math.max(0.1, ...result.lossHistory.slice(Math.min(5, result.lossHistory.length - 1)))],
   });
+  const metricColors = ['#000000', '#d62728', '#1f77b4', '#ff9896', '#aec7e8'];
+  const distanceChart = lineChart({
+    title: `Distance metrics of each training batch (${window}-step moving average)`,
+    width: 1100,
+    height: 300,
+    xLabel: 'step',
+    yLabel: 'cosine distance',
+    series: Object.entries(result.trainingMetrics).map(([name, values], i) => ({
+      name,
+      x: steps,
+      y: movingAverage(values, window),
+      color: metricColors[i % metricColors.length] as string,
+    })),
+  });
   const marker = optimal ? [{ x: optimal.distance, label: `optimal ${fmt(optimal.distance, 3)}`, color: '#000' }] : [];
   const metricChart = lineChart({
     title: 'Calibration metrics vs distance threshold',
@@ -234,6 +249,10 @@ export function renderReport(result: JobResult, galleryRows: readonly GalleryRow
 
 <h2 id="training-loss">Training loss</h2>
 ${lossChart}
+
+<h2 id="training-distance-metrics">Training distance metrics</h2>
+<p>TensorFlow Similarity's training metrics on each batch the loss saw (the learned embedding, before the step's update): <code>max_pos</code> is the largest distance from an anchor to its farthest same-class digit, <code>min_neg</code> the smallest over anchors of the distance to the farthest other-class digit (as TF Similarity computes it), <code>mean_pos</code> and <code>mean_neg</code> their means, and <code>dist_gap</code> = |min_neg − max_pos|.</p>
+${distanceChart}
 
 <div class="charts">
 <section>

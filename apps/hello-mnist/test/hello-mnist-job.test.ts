@@ -30,6 +30,17 @@ describe('the hello-mnist job (tiny settings)', () => {
       // The notebook's split: the first 6 classes of its order are trained on.
       expect(result.trainClasses).toEqual([2, 3, 1, 7, 9, 6]);
       expect(result.lossHistory).toHaveLength(8);
+      // TF Similarity's training distance metrics, one value per step; cosine distances lie in
+      // [0, 2], and dist_gap is |min_neg − max_pos|.
+      expect(Object.keys(result.trainingMetrics)).toEqual(['dist_gap', 'max_pos', 'min_neg', 'mean_pos', 'mean_neg']);
+      const m = result.trainingMetrics;
+      for (const values of Object.values(m)) {
+        expect(values).toHaveLength(8);
+        for (const v of values) expect(v).toBeGreaterThanOrEqual(-1e-5);
+      }
+      m.dist_gap?.forEach((gap, i) => {
+        expect(gap).toBeCloseTo(Math.abs((m.min_neg?.[i] as number) - (m.max_pos?.[i] as number)), 5);
+      });
       expect(events).toContain('train');
       // 5 indexed digits of each of the 10 classes.
       expect(result.indexSize).toBe(50);
