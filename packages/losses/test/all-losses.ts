@@ -1,5 +1,6 @@
 import {
   CircleLoss,
+  LiftedStructLoss,
   type MetricLoss,
   MultiSimilarityLoss,
   PNLoss,
@@ -21,4 +22,9 @@ export const ALL_LOSSES: Array<[string, () => MetricLoss]> = [
   ['CircleLoss', () => new CircleLoss()],
   ['SoftNearestNeighborLoss', () => new SoftNearestNeighborLoss()],
   ['SoftNearestNeighborLoss (cosine)', () => new SoftNearestNeighborLoss({ distance: 'cosine' })],
+  ['LiftedStructLoss', () => new LiftedStructLoss()],
+  [
+    'LiftedStructLoss (easy, margin 0.5, euclidean)',
+    () => new LiftedStructLoss({ positiveMining: 'easy', margin: 0.5, distance: 'euclidean' }),
+  ],
 ];

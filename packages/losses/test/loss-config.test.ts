@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   CIRCLE_LOSS_TYPE,
   CircleLoss,
+  LIFTED_STRUCT_LOSS_TYPE,
+  LiftedStructLoss,
   type MetricLoss,
   MULTI_SIMILARITY_LOSS_TYPE,
   MultiSimilarityLoss,
@@ -21,6 +23,7 @@ const REGISTRY = {
   [PN_LOSS_TYPE]: PNLoss,
   [CIRCLE_LOSS_TYPE]: CircleLoss,
   [SOFT_NEAREST_NEIGHBOR_LOSS_TYPE]: SoftNearestNeighborLoss,
+  [LIFTED_STRUCT_LOSS_TYPE]: LiftedStructLoss,
 };
 
 describe('loss configs', () => {
