@@ -56,3 +56,14 @@ export {
   type EvalClassificationMetric,
   type Evaluation,
 } from './eval-callback.js';
+export {
+  CONTRASTIVE_ALGORITHMS,
+  type ContrastiveAlgorithm,
+  ContrastiveModel,
+  type ContrastiveModelOptions,
+  type ContrastiveProgressEvent,
+  type ContrastiveTrainOptions,
+  type PairLoss,
+  type ViewPair,
+  type ViewSource,
+} from './contrastive-model.js';
