@@ -54,3 +54,4 @@ export {
   type SimSiamProjection,
 } from './simsiam-loss.js';
 export { VICREG_LOSS_TYPE, VicRegLoss, type VicRegLossOptions } from './vicreg-loss.js';
+export { XBM_LOSS_TYPE, XBMLoss, type XBMLossOptions, type XBMWrappedLoss } from './xbm-loss.js';

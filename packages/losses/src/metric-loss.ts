@@ -97,12 +97,52 @@ export abstract class MetricLoss implements Configurable {
     return { name: this.name, distance: this.distance.name };
   }
 
-  private lossOf(labels: Int32Array, embeddings: tf.Tensor2D): tf.Tensor1D {
+  /**
+   * The per-anchor losses [B] of checked labels and embeddings, under `call`, `perSample`
+   * and `asLossFn`: the batch against itself. Protected (rather than private) only so
+   * that XBMLoss can compute its batch against a memory instead; its body is unchanged.
+   */
+  protected lossOf(labels: Int32Array, embeddings: tf.Tensor2D): tf.Tensor1D {
     const b = labels.length;
     const distances = this.distance.pairwise(embeddings, embeddings);
     const masks = pairMasks(tf.tensor1d(labels, 'int32'));
     return tf.reshape(this.perAnchor(distances, masks), [b]) as tf.Tensor1D;
   }
+
+  /**
+   * The per-anchor losses [Q] of `queries` against `keys` rather than the batch against
+   * itself, as TF Similarity's loss functions with `key_embeddings` ≠ `query_embeddings`:
+   * distances [Q, K]; a pair (i, j) is positive when the labels agree, except (i, i) for
+   * i < min(Q, K), since the keys start with the queries (`build_masks(remove_diagonal=True)`);
+   * negative when they differ. With keys = queries this is `lossOf`. Only for losses whose
+   * `perAnchor` takes a rectangular matrix; the caller has checked the inputs. Used by XBMLoss.
+   */
+  protected lossAgainst(
+    queryLabels: Int32Array,
+    queries: tf.Tensor2D,
+    keyLabels: Int32Array,
+    keys: tf.Tensor2D,
+  ): tf.Tensor1D {
+    const distances = this.distance.pairwise(queries, keys);
+    const masks = queryKeyMasks(queryLabels, keyLabels);
+    return tf.reshape(this.perAnchor(distances, masks), [queryLabels.length]) as tf.Tensor1D;
+  }
+
+  /** The per-anchor loss of another MetricLoss, for a loss that wraps one (XBMLoss). */
+  protected static perAnchorOf(loss: MetricLoss, distances: tf.Tensor2D, masks: PairMasks): tf.Tensor {
+    return loss.perAnchor(distances, masks);
+  }
+}
+
+/** Pair masks [Q, K] of queries against keys whose first rows are the queries themselves. */
+function queryKeyMasks(queryLabels: Int32Array, keyLabels: Int32Array): PairMasks {
+  const q = queryLabels.length;
+  const k = keyLabels.length;
+  const same = tf.equal(tf.tensor2d(queryLabels, [q, 1], 'int32'), tf.tensor2d(keyLabels, [1, k], 'int32'));
+  const rows = tf.reshape(tf.range(0, q, 1, 'int32'), [q, 1]);
+  const columns = tf.reshape(tf.range(0, k, 1, 'int32'), [1, k]);
+  const notSelf = tf.notEqual(rows, columns);
+  return { positive: tf.logicalAnd(same, notSelf) as tf.Tensor2D, negative: tf.logicalNot(same) as tf.Tensor2D };
 }
 
 /** Reads the settings of a loss config after checking its type and version. */
