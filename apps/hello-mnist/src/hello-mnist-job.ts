@@ -16,6 +16,8 @@ import { augmentedSource } from './augment.js';
 import { type Architecture, buildModel } from './build-model.js';
 import { type ConfusionMatrix, confusionMatrix } from './confusion-matrix.js';
 import { type Digits, IMAGE_SIZE, head, loadMnist, pick } from './mnist-data.js';
+import { PROJECTOR_EPOCHS, projectEmbeddings } from './projector.js';
+import type { ProjectedDigits } from './projector-svg.js';
 import { type ReloadCheck, compareReload } from './reload-check.js';
 import { type GalleryRow, renderReport } from './report-html.js';
 import { seededSplit } from './seeded-split.js';
@@ -49,6 +51,10 @@ export interface JobSettings {
   /** Queries shown in the report's nearest-neighbour gallery (one per class, in class order). */
   readonly galleryQueries: number;
   readonly neighbours: number;
+  /** Test digits placed on the report's UMAP map (the first of the shuffled test digits; 0 = none). */
+  readonly projectorDigits: number;
+  /** UMAP optimisation epochs of that map. */
+  readonly projectorEpochs: number;
 }
 
 export const defaultSettings: JobSettings = {
@@ -78,6 +84,8 @@ export const defaultSettings: JobSettings = {
   outDir: 'output',
   galleryQueries: 10,
   neighbours: 5,
+  projectorDigits: 1000,
+  projectorEpochs: PROJECTOR_EPOCHS,
 };
 
 /** Progress of any phase; training events also carry the step's loss. */
@@ -111,6 +119,8 @@ export interface JobResult {
   readonly sampleMatches: ReadonlyArray<{ readonly predicted: number; readonly expected: number }>;
   readonly reload: ReloadCheck;
   readonly indexSize: number;
+  /** The test digits' embeddings mapped to 2-D with UMAP, for the report's projector; null when none were projected. */
+  readonly projection: ProjectedDigits | null;
   readonly timingsMs: Readonly<Record<string, number>>;
   readonly paths: { readonly outDir: string; readonly model: string; readonly report: string };
 }
@@ -218,6 +228,34 @@ export async function runJob(settings: JobSettings, hooks: JobHooks = {}): Promi
   });
   lap('evaluate');
 
+  // The embedding projector: a seeded UMAP map of (up to) the first projectorDigits test digits.
+  const projected = head(test, Math.min(test.rows, settings.projectorDigits));
+  const nNeighbors = Math.min(15, projected.rows - 1);
+  let projection: ProjectedDigits | null = null;
+  if (nNeighbors >= 2) {
+    const embedded = await sim.embed(asInput(projected));
+    const minDist = 0.1;
+    const map = projectEmbeddings(embedded.data, embedded.rows, embedded.dim, {
+      seed: settings.seed,
+      nNeighbors,
+      minDist,
+      nEpochs: settings.projectorEpochs,
+      distance: 'cosine',
+      onProgress,
+    });
+    projection = {
+      x: map.x,
+      y: map.y,
+      labels: Int32Array.from(projected.y),
+      images: Float32Array.from(projected.x),
+      epochs: map.epochs,
+      nNeighbors,
+      minDist,
+    };
+    log(`Projected ${projected.rows} test embeddings to 2-D with UMAP (${map.epochs} epochs)`);
+  }
+  lap('project');
+
   const picks = galleryPicks(test, settings.galleryQueries);
   const galleryDigits = pick(test, picks);
   const neighbours = await sim.lookup(asInput(galleryDigits), settings.neighbours);
@@ -256,6 +294,7 @@ export async function runJob(settings: JobSettings, hooks: JobHooks = {}): Promi
     sampleMatches,
     reload,
     indexSize: sim.indexSize(),
+    projection,
     paths: { outDir: settings.outDir, model: modelDir, report: reportPath },
   };
   await writeFile(reportPath, renderReport({ ...partial, timingsMs: timings }, gallery));

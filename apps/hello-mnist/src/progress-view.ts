@@ -7,6 +7,7 @@ const TASK_NAMES: Readonly<Record<string, string>> = {
   embed: 'embedding',
   index: 'indexing',
   calibrate: 'calibrating',
+  project: 'projecting',
 };
 
 /**

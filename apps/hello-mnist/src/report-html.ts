@@ -1,6 +1,7 @@
 import type { JobResult } from './hello-mnist-job.js';
 import { IMAGE_SIDE } from './mnist-data.js';
 import { encodeGreyPng, pngDataUri } from './png-encoder.js';
+import { PROJECTOR_CSS, projectorSvg } from './projector-svg.js';
 import { escapeXml, lineChart } from './svg-chart.js';
 
 /** One query of the nearest-neighbour gallery and what the index returned for it. */
@@ -23,6 +24,7 @@ export const REPORT_SECTIONS = [
   'Precision–recall curve',
   'Confusion matrix',
   'Nearest neighbours',
+  'Embedding projector',
   'Retrieval metrics',
   'Classification at each cutpoint',
   'Run details',
@@ -99,6 +101,14 @@ function gallery(rows: readonly GalleryRow[], trained: ReadonlySet<number>): str
       return `<div class="nn-row"><figure class="query">${digitImg(row.query, `query ${row.label}`)}<figcaption>query ${row.label} ${tag}</figcaption></figure><span class="arrow">→</span>${neighbours}</div>`;
     })
     .join('\n');
+}
+
+function projectorSection(result: JobResult): string {
+  const p = result.projection;
+  if (p === null) return '<p class="sub">No test digits were projected.</p>';
+  const unseen = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((c) => !result.trainClasses.includes(c));
+  return `<p class="sub">The model's embeddings of the first ${p.labels.length} test digits, mapped to 2-D with UMAP (umap-js, ${p.nNeighbors} neighbours, min_dist ${p.minDist}, ${p.epochs} epochs, seeded by the run's seed), as TensorFlow Similarity's projector shows them. Colour = true label; hollow markers are the ${unseen.length} classes never seen in training (${unseen.join(', ')}). Hover a point to see its digit and label. Distances on the map only roughly follow the embedding's: near points are similar digits, but the gaps between clusters mean little.</p>
+${projectorSvg(p, result.trainClasses)}`;
 }
 
 /** The whole report as one self-contained HTML page: inline CSS, inline SVG, data-URI PNGs, no scripts. */
@@ -229,6 +239,7 @@ export function renderReport(result: JobResult, galleryRows: readonly GalleryRow
   figure.query img { border-color: #444; }
   .arrow { font-size: 20px; color: #888; }
   .cols { display: flex; flex-wrap: wrap; gap: 32px; align-items: flex-start; }
+  ${PROJECTOR_CSS}
 </style>
 </head>
 <body>
@@ -273,6 +284,9 @@ ${confusionTable(result)}
 <h2 id="nearest-neighbours">Nearest neighbours</h2>
 <p class="sub">One test digit per class and its ${s.neighbours} nearest indexed digits (label · cosine distance); green = same class, red = another.</p>
 ${gallery(galleryRows, trained)}
+
+<h2 id="projector">Embedding projector</h2>
+${projectorSection(result)}
 
 <div class="cols">
 <section>

@@ -67,6 +67,18 @@ describe('the hello-mnist job (tiny settings)', () => {
       expect(html).toContain('<svg');
       expect(html).toContain('data:image/png;base64,');
       expect(html).toContain('unknown');
+      // The embedding projector: all 100 test digits on the UMAP map, each with its hidden digit.
+      const projection = result.projection;
+      expect(projection?.labels).toHaveLength(100);
+      // The first test digits, in order: the same ones as the sample matches.
+      expect(Array.from(projection?.labels.subarray(0, 10) ?? [])).toEqual(result.sampleMatches.map((m) => m.expected));
+      expect(projection?.images).toHaveLength(100 * 784);
+      for (const v of [...(projection?.x ?? []), ...(projection?.y ?? [])]) expect(Number.isFinite(v)).toBe(true);
+      expect(result.timingsMs.project).toBeGreaterThan(0);
+      expect(html).toContain('<h2 id="projector">Embedding projector</h2>');
+      expect(html).toContain('<svg class="projector"');
+      expect(html.match(/<g class="pt">/g)).toHaveLength(100);
+      expect(html).toContain('.projector .pt:hover .tip { display: inline; }');
       // Self-contained: nothing is fetched when the page opens.
       expect(html).not.toMatch(/<script|<link|src="http|url\(http/);
       // One atomic save holding the model and its index, each file checked on load.
@@ -83,6 +95,9 @@ describe('the hello-mnist job (tiny settings)', () => {
     const b = await once();
     expect(b.lossHistory).toEqual(a.lossHistory);
     expect(b.calibration.cutpoints).toEqual(a.calibration.cutpoints);
+    // The projector's map too: same seed, same coordinates.
+    expect(Array.from(b.projection?.x ?? [])).toEqual(Array.from(a.projection?.x ?? []));
+    expect(Array.from(b.projection?.y ?? [])).toEqual(Array.from(a.projection?.y ?? []));
   });
 
   it('keeps the notebook’s class order', () => {
