@@ -14,6 +14,7 @@ import { checkEmbeddings, positiveOption } from './loss-input.js';
 import { maskedLogSumExpPlusOne } from './masked-log-sum-exp.js';
 import { type LossFn, lossConfig, lossSettings, type TensorDistance } from './metric-loss.js';
 
+/** Options of `MultiNegativesRankLoss`; defaults are TF Similarity's. */
 export interface MultiNegativesRankLossOptions {
   /**
    * Must resolve to `inner_product` (any alias, or a Distance object of that name), as in

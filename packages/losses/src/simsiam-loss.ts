@@ -75,6 +75,7 @@ export class SimSiamLoss extends PerSampleContrastiveLoss {
   }
 
   /**
+   * Per sample, `0.5 · projection(cos(z_i, p_i)) + margin`.
    * @param projector the projector output z [B, D] (held constant unless `stopGradient` is false)
    * @param predictor the predictor output p [B, D] of the other view
    */

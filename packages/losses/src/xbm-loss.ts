@@ -10,6 +10,7 @@ import { TRIPLET_LOSS_TYPE, TripletLoss } from './triplet-loss.js';
 /** The losses XBMLoss can wrap: those whose TF Similarity loss function works against a memory. */
 export type XBMWrappedLoss = MultiSimilarityLoss | TripletLoss | CircleLoss;
 
+/** Options of `XBMLoss`: the loss it wraps, the memory size and the warm-up. */
 export interface XBMLossOptions {
   /** The loss computed between the batch and the batch + memory: a MultiSimilarityLoss, TripletLoss or CircleLoss. Required. */
   readonly loss: XBMWrappedLoss;

@@ -17,10 +17,12 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /** The self-supervised recipes of TensorFlow Similarity's ContrastiveModel. */
 export const CONTRASTIVE_ALGORITHMS = ['simclr', 'simsiam', 'barlow', 'vicreg'] as const;
+/** One of `CONTRASTIVE_ALGORITHMS`. */
 export type ContrastiveAlgorithm = (typeof CONTRASTIVE_ALGORITHMS)[number];
 
 /** A two-view loss, e.g. `SimCLRLoss`, `SimSiamLoss`, `BarlowLoss` or `VicRegLoss` of @simkit/losses. */
 export interface PairLoss {
+  /** The mean loss of two views of one batch. */
   call(a: Tensor2D, b: Tensor2D): Scalar;
 }
 
@@ -62,6 +64,7 @@ export interface ContrastiveTrainOptions {
   readonly epochs?: number;
   /** Default the source's `stepsPerEpoch`, never more. */
   readonly stepsPerEpoch?: number;
+  /** Called after every step with its loss. */
   readonly onProgress?: (event: ContrastiveProgressEvent) => void;
 }
 

@@ -64,6 +64,7 @@ export interface TrainingStep {
  * step's `evaluation` and kept in the history's `evaluations`.
  */
 export interface TrainingCallback {
+  /** Runs after each step; the values it returns (if any) are that step's evaluation. */
   onStepEnd?(step: TrainingStep): Promise<Record<string, number> | undefined> | Record<string, number> | undefined;
 }
 

@@ -113,7 +113,9 @@ describe('ContrastiveModel', () => {
       const a = Array.from(viaModel[w.name]?.dataSync() ?? []);
       const b = Array.from(manual[w.name]?.dataSync() ?? []);
       expect(a).toHaveLength(b.length);
-      a.forEach((x, i) => expect(x).toBeCloseTo(b[i] as number, 6));
+      a.forEach((x, i) => {
+        expect(x).toBeCloseTo(b[i] as number, 6);
+      });
     }
     // …and it is not the gradient without the stops.
     const unstopped = variableGrads(
