@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Scenario, printTable, writeResults } from '../harness.js';
-
-/** The app's entry point, built by `pnpm --filter @simkit/hello-mnist build`. */
-const APP = join(import.meta.dirname, '..', '..', '..', 'hello-mnist', 'dist', 'main.js');
+import { appEntry, runApp } from './app-run.js';
 
 interface AppSummary {
   readonly f1: number;
@@ -19,14 +16,6 @@ interface AppSummary {
   readonly settings: Record<string, unknown>;
 }
 
-function run(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [APP, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve(code ?? 1));
-  });
-}
-
 /**
  * Runs the main job (`pnpm start`) end to end in a child process, with its default
  * settings (or `--quick`), and records the optimal calibrated F1 and the wall time
@@ -36,13 +25,11 @@ export const helloMnist: Scenario = {
   name: 'hello-mnist',
   description: 'the main job end to end: calibrated F1 and wall time on real MNIST digits',
   async run({ quick }) {
-    if (!existsSync(APP)) {
-      throw new Error(`${APP} is missing; build the app first: pnpm --filter @simkit/hello-mnist... build`);
-    }
+    const app = appEntry('hello-mnist');
     const out = mkdtempSync(join(tmpdir(), 'hello-mnist-bench-'));
     try {
       const t0 = performance.now();
-      const code = await run(['--out', out, ...(quick ? ['--quick'] : [])]);
+      const code = await runApp(app, ['--out', out, ...(quick ? ['--quick'] : [])]);
       const processSeconds = (performance.now() - t0) / 1000;
       if (code !== 0) throw new Error(`hello-mnist exited with code ${code}`);
       const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as AppSummary;

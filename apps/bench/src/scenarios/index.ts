@@ -8,6 +8,7 @@ import { pgvector } from './pgvector.js';
 import { redis } from './redis.js';
 import { saves } from './saves.js';
 import { service } from './service.js';
+import { sslMnist } from './ssl-mnist.js';
 import { storeLevel } from './store-level.js';
 import { usearchView } from './usearch-view.js';
 
@@ -22,6 +23,7 @@ export const scenarios: Scenario[] = [
   usearchView,
   saves,
   helloMnist,
+  sslMnist,
   pgvector,
   service,
 ];
