@@ -14,6 +14,9 @@ Options:
   --lr X         Adam learning rate (default ${defaultSettings.learningRate})
   --seed N       seed of the data split, sampling, augmentation and weights (default ${defaultSettings.seed})
   --quick        a fast smoke run: 60 steps, 300 calibration and 300 test digits
+  --features F   hybrid (default): the learned embedding joined with fixed shape features;
+                 learned: a trained conv net alone (--conv 16,32 --shape-weight 0), no
+                 hand-made features
   --conv LIST    train a conv net instead: 3×3 conv layers with these filter counts,
                  each max-pooled 2×2, replacing the fixed conv (e.g. --conv 16,32)
   --shape-features F
@@ -33,6 +36,9 @@ over 4 seeds; the learned embedding alone 0.952, the gradient histograms alone 0
 Longer runs (--steps, --epochs) are not better runs: they fit the 6 trained classes
 more tightly and blur the 4 unseen ones. See the README.`;
 
+/** The conv net of `--features learned`: two trained 3×3 conv layers of 16 and 32 filters. */
+export const LEARNED_CONV: readonly number[] = [16, 32];
+
 export type CliCommand = { readonly help: true } | { readonly help: false; readonly settings: JobSettings };
 
 /** The flags of USAGE; each string flag has a reader below that checks its value. */
@@ -43,6 +49,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   quick: { type: 'boolean' },
   conv: { type: 'string' },
+  features: { type: 'string' },
   'shape-features': { type: 'string' },
   'shape-weight': { type: 'string' },
   'pixel-blur': { type: 'string' },
@@ -84,6 +91,12 @@ const READERS = {
       throw new Error(`--shape-weight needs a number from 0 up to (not including) 1; got ${text ?? 'nothing'}.`);
     }
     return w;
+  },
+  features: (text: string | undefined): 'hybrid' | 'learned' => {
+    if (text !== 'hybrid' && text !== 'learned') {
+      throw new Error(`--features must be hybrid or learned; got ${text ?? 'nothing'}.`);
+    }
+    return text;
   },
   'shape-features': (text: string | undefined): 'gradients' | 'pixels' => {
     if (text !== 'gradients' && text !== 'pixels') {
@@ -161,13 +174,18 @@ export function parseArgs(argv: readonly string[], outDir: string): CliCommand {
   const steps = value('steps');
   const seed = value('seed') ?? defaultSettings.seed;
   const learningRate = value('lr') ?? defaultSettings.learningRate;
-  const conv = value('conv');
+  const learned = value('features') === 'learned';
+  const shapeWeight = value('shape-weight');
+  if (learned && shapeWeight !== undefined && shapeWeight > 0) {
+    throw new Error('--features learned uses no shape features; drop --shape-weight or use --features hybrid.');
+  }
+  const conv = value('conv') ?? (learned ? LEARNED_CONV : undefined);
   const base = defaultSettings.architecture;
   const architecture = {
     ...base,
     ...(conv === undefined ? {} : { stemFilters: 0, convFilters: conv }),
     shapeFeatures: value('shape-features') ?? base.shapeFeatures,
-    shapeWeight: value('shape-weight') ?? base.shapeWeight,
+    shapeWeight: learned ? 0 : (shapeWeight ?? base.shapeWeight),
     pixelBlur: value('pixel-blur') ?? base.pixelBlur,
     deskew: v['no-deskew'] === true ? false : base.deskew,
   };

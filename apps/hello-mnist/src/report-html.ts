@@ -314,6 +314,7 @@ ${table(
     ['epochs × steps', `${s.epochs} × ${s.stepsPerEpoch}`],
     ['learning rate', String(s.learningRate)],
     ['batch', `${result.trainClasses.length} classes × ${s.examplesPerClassPerBatch}`],
+    ['features', featuresVariant(s)],
     ['model', escapeXml(describeArchitecture(s))],
     [
       'augmentation',
@@ -336,6 +337,11 @@ ${table(
  * The model in one line, e.g. `deskew → fixed conv 96×5×5 → max-pool 4 → dense 256 relu →
  * MetricEmbedding 128, joined with gradient histograms of the deskewed digit (…) (60% of the cosine)`.
  */
+/** Which variant of the model a run trained: `learned` (no hand-made features) or `hybrid`. */
+export function featuresVariant(s: JobResult['settings']): 'learned' | 'hybrid' {
+  return s.architecture.shapeWeight === 0 && s.architecture.stemFilters === 0 ? 'learned' : 'hybrid';
+}
+
 export function describeArchitecture(s: JobResult['settings']): string {
   const a = s.architecture;
   const parts: string[] = [];

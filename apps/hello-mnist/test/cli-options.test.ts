@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../src/cli-options.js';
 import { defaultSettings } from '../src/hello-mnist-job.js';
+import { featuresVariant } from '../src/report-html.js';
 
 const settings = (argv: string[]) => {
   const c = parseArgs(argv, '/out');
@@ -31,6 +32,17 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--conv', '16,x'], '/out')).toThrow(/filter counts/);
     expect(() => parseArgs(['--conv', '0'], '/out')).toThrow(/filter counts/);
     expect(() => parseArgs(['--conv'], '/out')).toThrow(/filter counts/);
+  });
+
+  it('--features learned trains the conv net alone: no fixed stem, no shape features', () => {
+    const a = settings(['--features', 'learned']).architecture;
+    expect(a).toMatchObject({ stemFilters: 0, convFilters: [16, 32], shapeWeight: 0 });
+    expect(featuresVariant({ ...defaultSettings, architecture: a })).toBe('learned');
+    expect(settings(['--features', 'learned', '--conv', '8']).architecture.convFilters).toEqual([8]);
+    expect(settings(['--features', 'hybrid']).architecture).toEqual(defaultSettings.architecture);
+    expect(featuresVariant(defaultSettings)).toBe('hybrid');
+    expect(() => parseArgs(['--features', 'learned', '--shape-weight', '0.5'], '/out')).toThrow(/drop --shape-weight/);
+    expect(() => parseArgs(['--features', 'pixels'], '/out')).toThrow(/hybrid or learned/);
   });
 
   it('reads --shape-features, --shape-weight in [0, 1), --pixel-blur and --no-deskew', () => {
