@@ -58,6 +58,25 @@ function checkMode(mode: unknown, op: string): BrightnessMode {
   return mode;
 }
 
+/**
+ * Checks a pipeline's input and seed, and works out its output size and blur kernel size:
+ * the configured ones, else the input's size and TF Similarity's kernel for that height.
+ */
+function outputGeometry(
+  images: tf.Tensor4D,
+  seed: number,
+  s: { height: number | undefined; width: number | undefined; kernelSize: number | undefined; blurProbability: number },
+  op: string,
+): { height: number; width: number; k: number } {
+  checkImages(images, op);
+  checkSeed(seed, op);
+  const height = s.height ?? images.shape[1];
+  const width = s.width ?? images.shape[2];
+  const k = s.kernelSize ?? defaultKernelSize(height);
+  if (s.blurProbability > 0) checkKernelFits(k, height, width, op);
+  return { height, width, k };
+}
+
 /** Resizes bilinearly to the output size when it differs from the input's (no crop). */
 function resizeKernel(x: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
   const [batch, h, w] = x.shape;
@@ -173,13 +192,7 @@ export function simclrAugmenter(options: SimCLRAugmenterOptions = {}): SimCLRAug
     name: 'simclr',
     options: settings,
     augment(images: tf.Tensor4D, seed: number): tf.Tensor4D {
-      const aop = 'simclrAugmenter.augment';
-      checkImages(images, aop);
-      checkSeed(seed, aop);
-      const height = s.height ?? images.shape[1];
-      const width = s.width ?? images.shape[2];
-      const k = s.kernelSize ?? defaultKernelSize(height);
-      if (s.blurProbability > 0) checkKernelFits(k, height, width, aop);
+      const { height, width, k } = outputGeometry(images, seed, s, 'simclrAugmenter.augment');
       return tf.tidy(() => {
         let x = s.crop
           ? randomCropKernel(images, subSeed(seed, 0), { scale: s.cropScale, ratio: s.cropRatio, height, width })
@@ -309,13 +322,7 @@ export function barlowAugmenter(options: BarlowAugmenterOptions = {}): BarlowAug
     name: 'barlow',
     options: settings,
     augment(images: tf.Tensor4D, seed: number): tf.Tensor4D {
-      const aop = 'barlowAugmenter.augment';
-      checkImages(images, aop);
-      checkSeed(seed, aop);
-      const height = s.height ?? images.shape[1];
-      const width = s.width ?? images.shape[2];
-      const k = s.kernelSize ?? defaultKernelSize(height);
-      if (s.blurProbability > 0) checkKernelFits(k, height, width, aop);
+      const { height, width, k } = outputGeometry(images, seed, s, 'barlowAugmenter.augment');
       return tf.tidy(() => {
         let x = randomCropKernel(images, subSeed(seed, 0), { scale: s.cropScale, ratio: s.cropRatio, height, width });
         x = flipKernel(x, subSeed(seed, 1), s.flipProbability);

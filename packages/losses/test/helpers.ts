@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { expect } from 'vitest';
+import type { MetricLoss } from '../src/index.js';
 import type { Matrix } from './reference-losses.js';
 
 export async function useCpu(): Promise<void> {
@@ -56,4 +57,34 @@ export function scalarOf(fn: () => tf.Scalar): number {
   const v = t.dataSync()[0] as number;
   t.dispose();
   return v;
+}
+
+/**
+ * A training step that exercises every way a loss is used (call, perSample, asLossFn, variableGrads,
+ * optimizer.minimize) on a seeded batch; `release()` frees what the step setup holds. For checking
+ * that the tensor count stays flat from step to step.
+ */
+export function lossMemorySteps(loss: MetricLoss): { step: () => void; release: () => void } {
+  const { embeddings, labels } = randomBatch(1, 12, 4, 3);
+  const x = tf.tensor2d(embeddings);
+  const y = tf.tensor1d(labels, 'int32');
+  const w = tf.variable(tf.eye(4));
+  const optimizer = tf.train.adam(0.01);
+  const fn = loss.asLossFn();
+  const step = () => {
+    loss.call(y, x).dispose();
+    loss.perSample(labels, x).dispose();
+    fn(y, x).dispose();
+    const { value, grads } = tf.variableGrads(() => loss.call(y, tf.matMul(x, w)));
+    value.dispose();
+    tf.dispose(grads);
+    optimizer.minimize(() => loss.call(y, tf.matMul(x, w)));
+  };
+  return {
+    step,
+    release: () => {
+      optimizer.dispose();
+      tf.dispose([x, y, w]);
+    },
+  };
 }

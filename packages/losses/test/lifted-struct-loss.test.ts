@@ -255,31 +255,6 @@ describe('LiftedStructLoss', () => {
     });
   });
 
-  it('keeps the number of tensors stable across calls', () => {
-    const loss = new LiftedStructLoss();
-    const { embeddings, labels } = randomBatch(1, 12, 4, 3);
-    const x = tf.tensor2d(embeddings);
-    const y = tf.tensor1d(labels, 'int32');
-    const w = tf.variable(tf.eye(4));
-    const optimizer = tf.train.adam(0.01);
-    const fn = loss.asLossFn();
-    const step = () => {
-      loss.call(y, x).dispose();
-      loss.perSample(labels, x).dispose();
-      fn(y, x).dispose();
-      const { value: v, grads } = tf.variableGrads(() => loss.call(y, tf.matMul(x, w)));
-      v.dispose();
-      tf.dispose(grads);
-      optimizer.minimize(() => loss.call(y, tf.matMul(x, w)));
-    };
-    step();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) step();
-    expect(tf.memory().numTensors).toBe(before);
-    optimizer.dispose();
-    tf.dispose([x, y, w]);
-  });
-
   it('round-trips its config and rejects bad options', async () => {
     const loss = new LiftedStructLoss({ positiveMining: 'easy', margin: 0.7, distance: 'l2', name: 'lifted' });
     const config = loss.toConfig();

@@ -11,7 +11,15 @@ import {
   TripletLoss,
 } from '../src/index.js';
 import { XBM_LOSS_TYPE, XBMLoss, type XBMWrappedLoss } from '../src/xbm-loss.js';
-import { expectClose, HAND_EMBEDDINGS, HAND_LABELS, randomBatch, scalarOf, useCpu } from './helpers.js';
+import {
+  expectClose,
+  HAND_EMBEDDINGS,
+  HAND_LABELS,
+  lossMemorySteps,
+  randomBatch,
+  scalarOf,
+  useCpu,
+} from './helpers.js';
 import { type Matrix, refCircle, refMultiSimilarity, refTriplet } from './reference-losses.js';
 
 beforeAll(useCpu);
@@ -294,21 +302,7 @@ describe('XBMLoss', () => {
 
   it('keeps the tensor count stable over many steps and frees the memory on dispose() and reset()', () => {
     const loss = new XBMLoss({ loss: new MultiSimilarityLoss(), memorySize: 30, warmupSteps: 2 });
-    const { embeddings, labels } = randomBatch(1, 12, 4, 3);
-    const x = tf.tensor2d(embeddings);
-    const y = tf.tensor1d(labels, 'int32');
-    const w = tf.variable(tf.eye(4));
-    const optimizer = tf.train.adam(0.01);
-    const fn = loss.asLossFn();
-    const step = () => {
-      loss.call(y, x).dispose();
-      loss.perSample(labels, x).dispose();
-      fn(y, x).dispose();
-      const { value: v, grads } = tf.variableGrads(() => loss.call(y, tf.matMul(x, w)));
-      v.dispose();
-      tf.dispose(grads);
-      optimizer.minimize(() => loss.call(y, tf.matMul(x, w)));
-    };
+    const { step, release } = lossMemorySteps(loss);
     // The first step creates the optimizer's slots and fills the memory; later steps must not add anything.
     step();
     expect(loss.memoryLength).toBe(30); // 5 calls: 2 warm-up, then 12, 24, 30 rows
@@ -324,8 +318,7 @@ describe('XBMLoss', () => {
     expect(tf.memory().numTensors).toBe(before);
     loss.reset();
     expect(tf.memory().numTensors).toBe(before - 1);
-    optimizer.dispose();
-    tf.dispose([x, y, w]);
+    release();
   });
 
   it('starts again from the warm-up after reset()', () => {
