@@ -88,3 +88,22 @@ export function lossMemorySteps(loss: MetricLoss): { step: () => void; release: 
     },
   };
 }
+
+/**
+ * Checks an analytic gradient against central differences, coordinate by coordinate: within 1%
+ * of the larger of the two plus 0.2% of the largest numeric component (float32 differences are
+ * noisy near zero). The numeric gradient must not vanish, or the check would prove nothing.
+ */
+export function expectGradientClose(analytic: ArrayLike<number>, numeric: ArrayLike<number>): void {
+  let scale = 0;
+  for (let i = 0; i < numeric.length; i++) scale = Math.max(scale, Math.abs(numeric[i] as number));
+  expect(scale).toBeGreaterThan(1e-3);
+  expect(analytic.length).toBe(numeric.length);
+  for (let i = 0; i < numeric.length; i++) {
+    const a = analytic[i] as number;
+    const b = numeric[i] as number;
+    expect(Math.abs(a - b), `coordinate ${i}: analytic ${a}, numeric ${b}`).toBeLessThanOrEqual(
+      1e-2 * Math.max(Math.abs(a), Math.abs(b)) + 2e-3 * scale,
+    );
+  }
+}
