@@ -39,8 +39,6 @@ const TOOLS = {
   '@types/node': rootPkg.devDependencies['@types/node'],
   vitest: rootPkg.devDependencies.vitest,
 };
-/** Main entries that need tfjs (their peers) are left out of the DOM-only check. */
-const NEEDS_TFJS = new Set(['@simkit/layers', '@simkit/losses', '@simkit/model']);
 /** Node.js programs (a command line, an HTTP service): their main entries need Node's types, not the DOM. */
 const NODE_ONLY = new Set(['@simkit/cli', '@simkit/server']);
 const RUN_TIMEOUT_MS = 180_000;
@@ -139,6 +137,16 @@ for (const parent of ['packages', 'apps']) {
     if (!pkg.private) published.push({ rel: `${parent}/${dir}`, pkgDir, pkg });
   }
 }
+/**
+ * Main entries that need tfjs are left out of the DOM-only check: the packages with a required
+ * (not optional) tfjs-core peer, e.g. layers, losses, model and augmenters.
+ */
+const NEEDS_TFJS = new Set(
+  published
+    .filter(({ pkg }) => pkg.peerDependencies?.['@tensorflow/tfjs-core'] !== undefined)
+    .filter(({ pkg }) => pkg.peerDependenciesMeta?.['@tensorflow/tfjs-core']?.optional !== true)
+    .map(({ pkg }) => pkg.name),
+);
 for (const { rel, pkgDir, pkg } of published) {
   const { code, out } = await run('pnpm', ['pack', '--pack-destination', tarballDir], pkgDir);
   const file = join(tarballDir, `${pkg.name.replace('@', '').replace('/', '-')}-${pkg.version}.tgz`);
