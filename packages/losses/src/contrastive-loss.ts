@@ -1,6 +1,6 @@
-import { type ComponentConfig, type Configurable, describe, invalidArgument, SimkitError } from '@simkit/core';
+import { type ComponentConfig, type Configurable, invalidArgument, SimkitError } from '@simkit/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkEmbeddings, finiteOption } from './loss-input.js';
+import { checkEmbeddings, finiteOption, lossName } from './loss-input.js';
 
 /** Options every contrastive (self-supervised, two-view) loss takes. */
 export interface ContrastiveLossOptions {
@@ -26,14 +26,7 @@ export abstract class ContrastiveLoss implements Configurable {
   readonly minBatch: number;
 
   protected constructor(defaultName: string, minBatch: number, options: ContrastiveLossOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`${defaultName}: options must be an object; got ${describe(options)}.`);
-    }
-    const name = options.name ?? defaultName;
-    if (typeof name !== 'string' || name.length === 0) {
-      throw invalidArgument(`${defaultName}: name must be a non-empty string; got ${describe(name)}.`);
-    }
-    this.name = name;
+    this.name = lossName(options, defaultName);
     this.minBatch = minBatch;
   }
 

@@ -120,3 +120,18 @@ export function choiceOption<T extends string>(value: unknown, allowed: readonly
   }
   return value as T;
 }
+
+/**
+ * Checks a loss's options object and returns its name: `options.name`, else `defaultName`.
+ * INVALID_ARGUMENT when the options are not an object or the name is not a non-empty string.
+ */
+export function lossName(options: unknown, defaultName: string): string {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument(`${defaultName}: options must be an object; got ${describe(options)}.`);
+  }
+  const name = (options as { name?: unknown }).name ?? defaultName;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw invalidArgument(`${defaultName}: name must be a non-empty string; got ${describe(name)}.`);
+  }
+  return name;
+}

@@ -1,16 +1,9 @@
-import {
-  type ComponentConfig,
-  type Configurable,
-  type Distance,
-  describe,
-  expectConfig,
-  invalidArgument,
-} from '@simkit/core';
+import { type ComponentConfig, type Configurable, type Distance, expectConfig } from '@simkit/core';
 import { resolveDistance } from '@simkit/distances';
 // Registers the differentiable tfjs pairwise of every distance, which the losses use.
 import '@simkit/distances/tensor';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkEmbeddings, type LabelsLike, readLabels } from './loss-input.js';
+import { checkEmbeddings, type LabelsLike, lossName, readLabels } from './loss-input.js';
 import { type PairMasks, pairMasks } from './pair-masks.js';
 
 /** A distance with a differentiable tfjs `pairwise`. */
@@ -42,14 +35,7 @@ export abstract class MetricLoss implements Configurable {
   readonly distance: TensorDistance;
 
   protected constructor(defaultName: string, defaultDistance: string, options: MetricLossOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`${defaultName}: options must be an object; got ${describe(options)}.`);
-    }
-    const name = options.name ?? defaultName;
-    if (typeof name !== 'string' || name.length === 0) {
-      throw invalidArgument(`${defaultName}: name must be a non-empty string; got ${describe(name)}.`);
-    }
-    this.name = name;
+    this.name = lossName(options, defaultName);
     this.distance = resolveDistance(options.distance ?? defaultDistance) as TensorDistance;
   }
 

@@ -1,16 +1,9 @@
-import {
-  type ComponentConfig,
-  type Configurable,
-  type Distance,
-  describe,
-  invalidArgument,
-  SimkitError,
-} from '@simkit/core';
+import { type ComponentConfig, type Configurable, type Distance, invalidArgument, SimkitError } from '@simkit/core';
 import { resolveDistance } from '@simkit/distances';
 // Registers the differentiable tfjs pairwise of every distance.
 import '@simkit/distances/tensor';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkEmbeddings, positiveOption } from './loss-input.js';
+import { checkEmbeddings, lossName, positiveOption } from './loss-input.js';
 import { maskedLogSumExpPlusOne } from './masked-log-sum-exp.js';
 import { type LossFn, lossConfig, lossSettings, type TensorDistance } from './metric-loss.js';
 
@@ -51,22 +44,15 @@ export class MultiNegativesRankLoss implements Configurable {
   readonly scale: number;
 
   constructor(options: MultiNegativesRankLossOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`${DEFAULT_NAME}: options must be an object; got ${describe(options)}.`);
-    }
-    const name = options.name ?? DEFAULT_NAME;
-    if (typeof name !== 'string' || name.length === 0) {
-      throw invalidArgument(`${DEFAULT_NAME}: name must be a non-empty string; got ${describe(name)}.`);
-    }
-    this.name = name;
+    this.name = lossName(options, DEFAULT_NAME);
     const distance = resolveDistance(options.distance ?? 'inner_product') as TensorDistance;
     if (distance.name !== 'inner_product') {
       throw invalidArgument(
-        `${name}: distance must be 'inner_product' (the loss ranks by dot product); got '${distance.name}'. L2-normalise the embeddings to rank by cosine similarity.`,
+        `${this.name}: distance must be 'inner_product' (the loss ranks by dot product); got '${distance.name}'. L2-normalise the embeddings to rank by cosine similarity.`,
       );
     }
     this.distance = distance;
-    this.scale = positiveOption(options.scale ?? 20, 'scale', name);
+    this.scale = positiveOption(options.scale ?? 20, 'scale', this.name);
   }
 
   /** A MultiNegativesRankLoss from the config its `toConfig` wrote. */

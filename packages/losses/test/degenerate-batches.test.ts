@@ -1,8 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MetricLoss } from '../src/index.js';
 import { ALL_LOSSES } from './all-losses.js';
-import { useCpu } from './helpers.js';
+import { useCpu, valueAndGradient } from './helpers.js';
 
 beforeAll(useCpu);
 
@@ -60,14 +58,6 @@ const BATCHES: Array<[string, number[][], number[]]> = [
     [0, 0, 1, 1],
   ],
 ];
-
-function valueAndGradient(loss: MetricLoss, embeddings: number[][], labels: number[]) {
-  return tf.tidy(() => {
-    const y = tf.tensor1d(labels, 'int32');
-    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => loss.call(y, x as tf.Tensor2D))(tf.tensor2d(embeddings));
-    return { value: value.dataSync()[0] as number, grad: Array.from(grad.dataSync()) };
-  });
-}
 
 describe('degenerate batches give finite values and gradients', () => {
   for (const [lossName, make] of ALL_LOSSES) {

@@ -107,3 +107,28 @@ export function expectGradientClose(analytic: ArrayLike<number>, numeric: ArrayL
     );
   }
 }
+
+/**
+ * Central differences (f(x + h) − f(x − h)) / step of `f` at `e`, one coordinate at a time, in
+ * float32 like the losses; each divides by the step float32 actually took, not the nominal 2h.
+ */
+export function centralDifferences(f: (x: Float32Array) => number, e: Float32Array, h = 1e-3): Float64Array {
+  const out = new Float64Array(e.length);
+  for (let i = 0; i < e.length; i++) {
+    const plus = e.slice();
+    const minus = e.slice();
+    plus[i] = (plus[i] as number) + h;
+    minus[i] = (minus[i] as number) - h;
+    out[i] = (f(plus) - f(minus)) / ((plus[i] as number) - (minus[i] as number));
+  }
+  return out;
+}
+
+/** A loss's value and its gradient with respect to the embeddings, as plain numbers. */
+export function valueAndGradient(loss: MetricLoss, embeddings: number[][], labels: number[]) {
+  return tf.tidy(() => {
+    const y = tf.tensor1d(labels, 'int32');
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => loss.call(y, x as tf.Tensor2D))(tf.tensor2d(embeddings));
+    return { value: value.dataSync()[0] as number, grad: Array.from(grad.dataSync()) };
+  });
+}

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LIFTED_STRUCT_LOSS_TYPE, LiftedStructLoss } from '../src/index.js';
 import {
+  centralDifferences,
   expectClose,
   expectGradientClose,
   HAND_EMBEDDINGS,
@@ -11,6 +12,7 @@ import {
   randomBatch,
   scalarOf,
   useCpu,
+  valueAndGradient,
 } from './helpers.js';
 import type { Matrix } from './reference-losses.js';
 
@@ -67,14 +69,6 @@ function value(loss: LiftedStructLoss, embeddings: number[][], labels: number[])
 
 function distancesOf(loss: LiftedStructLoss, embeddings: number[][]): Matrix {
   return tf.tidy(() => loss.distance.pairwise(tf.tensor2d(embeddings), tf.tensor2d(embeddings)).arraySync());
-}
-
-function valueAndGradient(loss: LiftedStructLoss, embeddings: number[][], labels: number[]) {
-  return tf.tidy(() => {
-    const y = tf.tensor1d(labels, 'int32');
-    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => loss.call(y, x as tf.Tensor2D))(tf.tensor2d(embeddings));
-    return { value: value.dataSync()[0] as number, grad: Array.from(grad.dataSync()) };
-  });
 }
 
 describe('LiftedStructLoss', () => {
@@ -173,16 +167,7 @@ describe('LiftedStructLoss', () => {
             .grad((x: tf.Tensor) => loss.call(y, x as tf.Tensor2D))(tf.tensor2d(e, shape))
             .dataSync();
         });
-        let scale = 0;
-        const fd = Array.from(e, (_, i) => {
-          const plus = e.slice();
-          const minus = e.slice();
-          plus[i] = (plus[i] as number) + 1e-3;
-          minus[i] = (minus[i] as number) - 1e-3;
-          const v = (at(plus) - at(minus)) / ((plus[i] as number) - (minus[i] as number));
-          scale = Math.max(scale, Math.abs(v));
-          return v;
-        });
+        const fd = centralDifferences(at, e);
         expectGradientClose(g, fd);
       });
     }

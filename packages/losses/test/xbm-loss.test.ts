@@ -12,6 +12,7 @@ import {
 } from '../src/index.js';
 import { XBM_LOSS_TYPE, XBMLoss, type XBMWrappedLoss } from '../src/xbm-loss.js';
 import {
+  centralDifferences,
   expectClose,
   expectGradientClose,
   HAND_EMBEDDINGS,
@@ -243,16 +244,7 @@ describe('XBMLoss', () => {
       it(`reach the current batch as central differences with the memory fixed (${name})`, () => {
         const e = Float32Array.from(batch.flat());
         const g = analytic(make, e, true);
-        const h = 1e-3;
-        const fd = new Float64Array(e.length);
-        for (let i = 0; i < e.length; i++) {
-          const plus = e.slice();
-          const minus = e.slice();
-          plus[i] = (plus[i] as number) + h;
-          minus[i] = (minus[i] as number) - h;
-          const step = (plus[i] as number) - (minus[i] as number);
-          fd[i] = (secondStep(make, plus) - secondStep(make, minus)) / step;
-        }
+        const fd = centralDifferences((x) => secondStep(make, x), e);
         expectGradientClose(g, fd);
         // The memory changes the gradient: it is not the plain loss's.
         const plain = analytic(make, e, false);
