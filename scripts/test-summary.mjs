@@ -38,6 +38,13 @@ if (existsSync(consumer)) {
 // A package whose tests did not run at all counts as one failure, so it cannot hide.
 failed += missing.length;
 if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
+// The test command's exit status, when the caller passes it (.ci/run does): a run that failed
+// with no failed test in any report (vitest's unhandled errors, say) still counts as a failure.
+const status = Number(process.env.TEST_STATUS ?? 0);
+if (status !== 0 && failed === 0) {
+  console.log(`the test command exited with status ${status} although no test failed: see its log (unhandled errors?)`);
+  failed += 1;
+}
 if (skipped > 0)
   console.log(`${skipped} skipped (capabilities a backend does not have, reported by the conformance suites)`);
 // The last line is exactly "N passed, N failed".
