@@ -38,9 +38,10 @@ if (existsSync(consumer)) {
 // A package whose tests did not run at all counts as one failure, so it cannot hide.
 failed += missing.length;
 if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
-// The test command's exit status, when the caller passes it (.ci/run does): a run that failed
-// with no failed test in any report (vitest's unhandled errors, say) still counts as a failure.
-const status = Number(process.env.TEST_STATUS ?? 0);
+// The test command's exit status, when the caller passes it (`--test-status N`, as .ci/run does): a
+// run that failed with no failed test in any report (vitest's unhandled errors, say) still counts.
+const flag = process.argv.indexOf('--test-status');
+const status = flag === -1 ? 0 : Number(process.argv[flag + 1]);
 if (status !== 0 && failed === 0) {
   console.log(`the test command exited with status ${status} although no test failed: see its log (unhandled errors?)`);
   failed += 1;
