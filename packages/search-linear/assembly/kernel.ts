@@ -120,6 +120,19 @@ export function lanes(): i32 {
   return thr;
 }
 
+/** The lanes of keys j … j + 3 a query may take: unmasked and below `count`. */
+@inline function validLanes(mask: usize, j: i32, count: i32): i32 {
+  let valid = keyMaskBits(mask, j);
+  if (j + 4 > count) valid &= (1 << (count - j)) - 1;
+  return valid;
+}
+
+/** Offers the valid lanes of `scores` that beat the heap's threshold; returns the new threshold. */
+@inline function offerFour(heap: usize, m: i32, scores: v128, thr: f32, valid: i32, j: i32): f32 {
+  const bits = i32x4.bitmask(f32x4.lt(scores, f32x4.splat(thr))) & valid;
+  return bits != 0 ? offerLanes(heap, m, scores, thr, bits, j) : thr;
+}
+
 @inline function tails(q: usize, kp: usize, stride: usize, from: i32, dim: i32): v128 {
   let t = f32x4.splat(0);
   t = f32x4.replace_lane(t, 0, scalarDot(q, kp, from, dim));
@@ -177,14 +190,9 @@ function scanPairSimd(
       sa = f32x4.neg(sa);
       sb = f32x4.neg(sb);
     }
-    let valid = keyMaskBits(mask, j);
-    if (j + 4 > count) valid &= (1 << (count - j)) - 1;
-    const bitsA = i32x4.bitmask(f32x4.lt(sa, f32x4.splat(thrA))) & valid;
-    if (bitsA != 0) thrA = offerLanes(heapA, m, sa, thrA, bitsA, j);
-    if (two) {
-      const bitsB = i32x4.bitmask(f32x4.lt(sb, f32x4.splat(thrB))) & valid;
-      if (bitsB != 0) thrB = offerLanes(heapB, m, sb, thrB, bitsB, j);
-    }
+    const valid = validLanes(mask, j, count);
+    thrA = offerFour(heapA, m, sa, thrA, valid, j);
+    if (two) thrB = offerFour(heapB, m, sb, thrB, valid, j);
   }
 }
 
@@ -268,7 +276,11 @@ export function scanRows(
 }
 
 @inline function scoresI8(sums: v128, scale: f32, kscales: usize, norms: usize, j: i32): v128 {
-  let s = f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.mul(f32x4.splat(scale), v128.load(kscales + (<usize>j << 2))));
+  return scoresF(f32x4.convert_i32x4_s(sums), scale, kscales, norms, j);
+}
+
+@inline function scoresF(dots: v128, scale: f32, kscales: usize, norms: usize, j: i32): v128 {
+  const s = f32x4.mul(dots, f32x4.mul(f32x4.splat(scale), v128.load(kscales + (<usize>j << 2))));
   if (norms != 0) return f32x4.sub(v128.load(norms + (<usize>j << 2)), f32x4.add(s, s));
   return f32x4.neg(s);
 }
@@ -306,29 +318,89 @@ function scanPairI8Simd(
       a3 = dot16(a3, qal, qah, lo, hi);
       b3 = dot16(b3, qbl, qbh, lo, hi);
     }
-    const sa = scoresI8(hsum4i(a0, a1, a2, a3), scaleA, kscales, norms, j);
-    let valid = keyMaskBits(mask, j);
-    if (j + 4 > count) valid &= (1 << (count - j)) - 1;
-    const bitsA = i32x4.bitmask(f32x4.lt(sa, f32x4.splat(thrA))) & valid;
-    if (bitsA != 0) thrA = offerLanes(heapA, m, sa, thrA, bitsA, j);
-    if (two) {
-      const sb = scoresI8(hsum4i(b0, b1, b2, b3), scaleB, kscales, norms, j);
-      const bitsB = i32x4.bitmask(f32x4.lt(sb, f32x4.splat(thrB))) & valid;
-      if (bitsB != 0) thrB = offerLanes(heapB, m, sb, thrB, bitsB, j);
-    }
+    const valid = validLanes(mask, j, count);
+    thrA = offerFour(heapA, m, scoresI8(hsum4i(a0, a1, a2, a3), scaleA, kscales, norms, j), thrA, valid, j);
+    if (two) thrB = offerFour(heapB, m, scoresI8(hsum4i(b0, b1, b2, b3), scaleB, kscales, norms, j), thrB, valid, j);
   }
 }
 
-function scanOneI8Scalar(
-  q: usize, scale: f32, stride: i32, keys: usize, kscales: usize, k0: i32, k1: i32, norms: usize, mask: usize,
-  heap: usize, m: i32,
+
+// ---- int16 screen keys --------------------------------------------------------------------
+// Keys are rows of `stride` int16 codes (the dimension rounded up to 32, zero-padded) with a
+// float32 scale each; queries are rows of `stride` int16 codes with a float32 scale each. Each
+// i32 lane sums the products of 32 codes (8 per lane) exactly, then adds that partial sum to a
+// float32 lane: the caller keeps |codes| ≤ 16,383, so 8 products stay within int32 whatever the
+// dimension.
+
+@inline function flushI16(acc: v128, part: v128): v128 {
+  return f32x4.add(acc, f32x4.convert_i32x4_s(part));
+}
+
+@inline function stepI16(a: v128, q: v128, x: v128): v128 {
+  return i32x4.add(a, i32x4.dot_i16x8_s(q, x));
+}
+
+function scanPairI16Simd(
+  qa: usize, qb: usize, two: bool, scaleA: f32, scaleB: f32, stride: i32, keys: usize, kscales: usize,
+  k0: i32, k1: i32, count: i32, norms: usize, mask: usize, heapA: usize, heapB: usize, m: i32,
+): void {
+  const ks = <usize>stride << 1;
+  let thrA = threshold(heapA, m);
+  let thrB = two ? threshold(heapB, m) : Infinity;
+  for (let j = k0; j < k1; j += 4) {
+    const kp = keys + <usize>j * ks, kp1 = kp + ks, kp2 = kp1 + ks, kp3 = kp2 + ks;
+    let fa0 = f32x4.splat(0), fa1 = fa0, fa2 = fa0, fa3 = fa0, fb0 = fa0, fb1 = fa0, fb2 = fa0, fb3 = fa0;
+    for (let o: usize = 0; o < ks; o += 64) {
+      // Four steps of 8 codes, written out: 32 codes per lane flush.
+      let va = v128.load(qa + o), vb = v128.load(qb + o);
+      let x0 = v128.load(kp + o), x1 = v128.load(kp1 + o), x2 = v128.load(kp2 + o), x3 = v128.load(kp3 + o);
+      let a0 = i32x4.dot_i16x8_s(va, x0), a1 = i32x4.dot_i16x8_s(va, x1);
+      let a2 = i32x4.dot_i16x8_s(va, x2), a3 = i32x4.dot_i16x8_s(va, x3);
+      let b0 = i32x4.dot_i16x8_s(vb, x0), b1 = i32x4.dot_i16x8_s(vb, x1);
+      let b2 = i32x4.dot_i16x8_s(vb, x2), b3 = i32x4.dot_i16x8_s(vb, x3);
+      va = v128.load(qa + o, 16); vb = v128.load(qb + o, 16);
+      x0 = v128.load(kp + o, 16); x1 = v128.load(kp1 + o, 16); x2 = v128.load(kp2 + o, 16); x3 = v128.load(kp3 + o, 16);
+      a0 = stepI16(a0, va, x0); a1 = stepI16(a1, va, x1); a2 = stepI16(a2, va, x2); a3 = stepI16(a3, va, x3);
+      b0 = stepI16(b0, vb, x0); b1 = stepI16(b1, vb, x1); b2 = stepI16(b2, vb, x2); b3 = stepI16(b3, vb, x3);
+      va = v128.load(qa + o, 32); vb = v128.load(qb + o, 32);
+      x0 = v128.load(kp + o, 32); x1 = v128.load(kp1 + o, 32); x2 = v128.load(kp2 + o, 32); x3 = v128.load(kp3 + o, 32);
+      a0 = stepI16(a0, va, x0); a1 = stepI16(a1, va, x1); a2 = stepI16(a2, va, x2); a3 = stepI16(a3, va, x3);
+      b0 = stepI16(b0, vb, x0); b1 = stepI16(b1, vb, x1); b2 = stepI16(b2, vb, x2); b3 = stepI16(b3, vb, x3);
+      va = v128.load(qa + o, 48); vb = v128.load(qb + o, 48);
+      x0 = v128.load(kp + o, 48); x1 = v128.load(kp1 + o, 48); x2 = v128.load(kp2 + o, 48); x3 = v128.load(kp3 + o, 48);
+      a0 = stepI16(a0, va, x0); a1 = stepI16(a1, va, x1); a2 = stepI16(a2, va, x2); a3 = stepI16(a3, va, x3);
+      b0 = stepI16(b0, vb, x0); b1 = stepI16(b1, vb, x1); b2 = stepI16(b2, vb, x2); b3 = stepI16(b3, vb, x3);
+      fa0 = flushI16(fa0, a0);
+      fa1 = flushI16(fa1, a1);
+      fa2 = flushI16(fa2, a2);
+      fa3 = flushI16(fa3, a3);
+      fb0 = flushI16(fb0, b0);
+      fb1 = flushI16(fb1, b1);
+      fb2 = flushI16(fb2, b2);
+      fb3 = flushI16(fb3, b3);
+    }
+    const valid = validLanes(mask, j, count);
+    thrA = offerFour(heapA, m, scoresF(hsum4(fa0, fa1, fa2, fa3), scaleA, kscales, norms, j), thrA, valid, j);
+    if (two) thrB = offerFour(heapB, m, scoresF(hsum4(fb0, fb1, fb2, fb3), scaleB, kscales, norms, j), thrB, valid, j);
+  }
+}
+
+/** The scalar coded scan of one query: int8 (`wide` false) or int16 key codes, summed exactly in int64. */
+function scanOneCodedScalar(
+  wide: bool, q: usize, scale: f32, stride: i32, keys: usize, kscales: usize, k0: i32, k1: i32, norms: usize,
+  mask: usize, heap: usize, m: i32,
 ): void {
   let thr = threshold(heap, m);
+  const keyBytes = <usize>(wide ? 2 : 1);
   for (let j = k0; j < k1; j++) {
     if (mask != 0 && load<u8>(mask + <usize>j) == 0) continue;
-    const kp = keys + <usize>j * <usize>stride;
-    let sum: i32 = 0;
-    for (let i = 0; i < stride; i++) sum += <i32>load<i16>(q + (<usize>i << 1)) * <i32>load<i8>(kp + <usize>i);
+    const kp = keys + <usize>j * <usize>stride * keyBytes;
+    let sum: i64 = 0;
+    for (let i = 0; i < stride; i++) {
+      const key = wide ? <i32>load<i16>(kp + (<usize>i << 1)) : <i32>load<i8>(kp + <usize>i);
+      sum += <i64>(<i32>load<i16>(q + (<usize>i << 1)) * key);
+    }
+    // One rounding to float32, within the SIMD paths' error bounds.
     const dot = <f32>sum * (scale * load<f32>(kscales + (<usize>j << 2)));
     const score: f32 = norms != 0 ? load<f32>(norms + (<usize>j << 2)) - (dot + dot) : -dot;
     if (score < thr) thr = offer(heap, m, score, j);
@@ -336,13 +408,14 @@ function scanOneI8Scalar(
 }
 
 /**
- * `scanRows` for int8 keys: queries are int16 rows of `stride` codes with a scale each at
- * `qscales`, keys int8 rows of `stride` codes with a scale each at `kscales`; the score is
- * −q·k, or ‖k‖² − 2q·k when `norms` is not 0, with q·k = (Σ q̃ᵢk̃ᵢ)·scale_q·scale_k.
+ * The row loop of the coded scans: queries are int16 rows of `stride` codes with a scale each at
+ * `qscales`; keys are rows of `stride` int8 codes (`wide` false) or int16 codes (`wide` true)
+ * with a scale each at `kscales`; the score is −q·k, or ‖k‖² − 2q·k when `norms` is not 0, with
+ * q·k = (Σ q̃ᵢk̃ᵢ)·scale_q·scale_k.
  */
-export function scanRowsI8(
-  queries: usize, qscales: usize, rows: i32, stride: i32, keys: usize, kscales: usize, count: i32, norms: usize,
-  mask: usize, heaps: usize, m: i32, chunk: i32, block: i32,
+function scanRowsCoded(
+  wide: bool, queries: usize, qscales: usize, rows: i32, stride: i32, keys: usize, kscales: usize, count: i32,
+  norms: usize, mask: usize, heaps: usize, m: i32, chunk: i32, block: i32,
 ): void {
   const qstride = <usize>stride << 1;
   for (let r0 = 0; r0 < rows; r0 += block) {
@@ -352,27 +425,43 @@ export function scanRowsI8(
     for (let k0 = 0; k0 < count; k0 += chunk) {
       const k1 = min(k0 + chunk, count);
       if (ASC_FEATURE_SIMD) {
-        let h = 0;
-        for (; h + 1 < nq; h += 2) {
+        for (let h = 0; h < nq; h += 2) {
           const r = r0 + h;
+          const two = h + 1 < nq;
           const qa = queries + <usize>r * qstride;
-          scanPairI8Simd(qa, qa + qstride, true, load<f32>(qscales + (<usize>r << 2)), load<f32>(qscales + (<usize>(r + 1) << 2)),
-            stride, keys, kscales, k0, k1, count, norms, mask, heapBase(heaps, r, m), heapBase(heaps, r + 1, m), m);
-        }
-        if (h < nq) {
-          const r = r0 + h;
-          const qa = queries + <usize>r * qstride;
-          const hb = heapBase(heaps, r, m);
-          const s = load<f32>(qscales + (<usize>r << 2));
-          scanPairI8Simd(qa, qa, false, s, s, stride, keys, kscales, k0, k1, count, norms, mask, hb, hb, m);
+          const qb = two ? qa + qstride : qa;
+          const sa = load<f32>(qscales + (<usize>r << 2));
+          const sb = two ? load<f32>(qscales + (<usize>(r + 1) << 2)) : sa;
+          const ha = heapBase(heaps, r, m);
+          const hb = two ? heapBase(heaps, r + 1, m) : ha;
+          if (wide) scanPairI16Simd(qa, qb, two, sa, sb, stride, keys, kscales, k0, k1, count, norms, mask, ha, hb, m);
+          else scanPairI8Simd(qa, qb, two, sa, sb, stride, keys, kscales, k0, k1, count, norms, mask, ha, hb, m);
         }
       } else {
         for (let h = 0; h < nq; h++) {
           const r = r0 + h;
-          scanOneI8Scalar(queries + <usize>r * qstride, load<f32>(qscales + (<usize>r << 2)), stride, keys, kscales,
-            k0, k1, norms, mask, heapBase(heaps, r, m), m);
+          const q = queries + <usize>r * qstride;
+          const s = load<f32>(qscales + (<usize>r << 2));
+          const hb = heapBase(heaps, r, m);
+          scanOneCodedScalar(wide, q, s, stride, keys, kscales, k0, k1, norms, mask, hb, m);
         }
       }
     }
   }
+}
+
+/** `scanRows` for int8 keys (see scanRowsCoded). */
+export function scanRowsI8(
+  queries: usize, qscales: usize, rows: i32, stride: i32, keys: usize, kscales: usize, count: i32, norms: usize,
+  mask: usize, heaps: usize, m: i32, chunk: i32, block: i32,
+): void {
+  scanRowsCoded(false, queries, qscales, rows, stride, keys, kscales, count, norms, mask, heaps, m, chunk, block);
+}
+
+/** `scanRows` for int16 keys (see scanRowsCoded). */
+export function scanRowsI16(
+  queries: usize, qscales: usize, rows: i32, stride: i32, keys: usize, kscales: usize, count: i32, norms: usize,
+  mask: usize, heaps: usize, m: i32, chunk: i32, block: i32,
+): void {
+  scanRowsCoded(true, queries, qscales, rows, stride, keys, kscales, count, norms, mask, heaps, m, chunk, block);
 }

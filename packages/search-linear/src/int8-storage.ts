@@ -44,6 +44,11 @@ export class Int8KernelStorage implements VectorStorage, KernelRows {
     this.scratch = new Float32Array(dim);
   }
 
+  /** Byte offset of the int8 codes. */
+  get codesOffset(): number {
+    return VECTORS_OFFSET;
+  }
+
   /** Byte offset of the float32 scales (one per row, four spare for the kernel's reads past the end). */
   get scalesOffset(): number {
     return this.scalesAt(this.capacity);

@@ -1,4 +1,5 @@
 import { Int8KernelStorage, powerOfTwoScale } from './int8-storage.js';
+import { Int16ScreenStorage } from './screen-storage.js';
 import type { VectorSlots } from './vector-slots.js';
 import {
   type CompiledKernel,
@@ -41,7 +42,8 @@ export interface ScanRequest {
 
 /**
  * Receives one query's candidates: `n` (slot, score) pairs in `slots`/`scores`, in no particular
- * order, and the largest error of the query's coding, |qᵢ − scale·q̃ᵢ| (0 for float32 keys).
+ * order, and the errors of the query's coding (0 for float32 keys): the largest, max|qᵢ − s·q̃ᵢ|,
+ * and their norm, ‖q − s·q̃‖₂.
  */
 export type CandidateVisitor = (
   row: number,
@@ -49,6 +51,7 @@ export type CandidateVisitor = (
   scores: Float32Array,
   n: number,
   queryError: number,
+  queryErrorNorm: number,
 ) => void;
 
 /** How the kernel runs, for `LinearSearch.stats()`. */
@@ -74,6 +77,7 @@ export class KernelScanner {
   private normsOf: { slots: VectorSlots; version: number; at: number } | null = null;
   private maxNorm = 0;
   private maxL1Norm = 0;
+  private maxCodingError = 0;
   private candidateSlots = new Int32Array(0);
   private candidateScores = new Float32Array(0);
 
@@ -96,9 +100,14 @@ export class KernelScanner {
     return this.maxNorm;
   }
 
-  /** The largest ‖k‖₁ of the stored rows (int8 storage only; 0 otherwise). */
+  /** The largest ‖k̃‖₁ of the rows' codes, decoded (int8 storage and the int16 screen; 0 otherwise). */
   get maxKeyL1(): number {
     return this.maxL1Norm;
+  }
+
+  /** The largest ‖k − k̃‖₂ between a row and its int16 screen codes, decoded (0 without a screen). */
+  get maxKeyCodingError(): number {
+    return this.maxCodingError;
   }
 
   /** Compiles and instantiates the kernel on first use; false when this runtime cannot run it. */
@@ -127,11 +136,11 @@ export class KernelScanner {
     const { slots, queries, rows, expansion, mask, m } = request;
     const { dim, count } = slots;
     const storage = slots.storageInUse as unknown as KernelRows;
-    const int8 = storage instanceof Int8KernelStorage ? storage : null;
+    const coded = codedRowsOf(storage);
     const capacity = slots.ids.length;
     const rowBytes = dim * 4;
     // Query rows as the kernel reads them: float32, or int16 codes padded like the keys.
-    const queryBytes = int8 === null ? rowBytes : int8.stride * 2;
+    const queryBytes = coded === null ? rowBytes : coded.stride * 2;
     const normsAt = align16(storage.endOffset());
     const maskAt = align16(normsAt + (capacity + 4) * 4);
     const queryScalesAt = align16(maskAt + capacity + 8);
@@ -140,27 +149,28 @@ export class KernelScanner {
     const queriesAt = align16(queryScalesAt + roundRows * 4);
     const heapsAt = align16(queriesAt + roundRows * queryBytes);
     if (!this.memory.reserve(heapsAt + roundRows * heapBytes(m))) return false;
-    const queryErrors = new Float64Array(roundRows);
+    // Per row: the largest coding error and the norm of the errors.
+    const queryErrors = new Float64Array(roundRows * 2);
 
-    this.refreshNorms(slots, normsAt, expansion, int8);
+    this.refreshNorms(slots, normsAt, expansion, coded);
     if (mask !== null) new Uint8Array(this.memory.buffer, maskAt, mask.length).set(mask);
     const maskPointer = mask === null ? 0 : maskAt;
     if (this.candidateSlots.length < m) {
       this.candidateSlots = new Int32Array(m);
       this.candidateScores = new Float32Array(m);
     }
-    const chunk = Math.max(4, roundUp(Math.floor(KEY_CHUNK_BYTES / (int8 === null ? rowBytes : int8.stride)), 4));
+    const chunk = Math.max(4, roundUp(Math.floor(KEY_CHUNK_BYTES / (coded === null ? rowBytes : coded.keyBytes)), 4));
     const pool = count * dim * Math.min(rows, roundRows) >= POOL_MIN_WORK ? await this.startPool() : null;
 
     for (let r0 = 0; r0 < rows; r0 += roundRows) {
       const n = Math.min(roundRows, rows - r0);
-      if (int8 === null) {
+      if (coded === null) {
         new Float32Array(this.memory.buffer, queriesAt, n * dim).set(queries.subarray(r0 * dim, (r0 + n) * dim));
       } else {
-        this.codeQueries(queries, r0, n, dim, int8.stride, queriesAt, queryScalesAt, queryErrors);
+        this.codeQueries(queries, r0, n, dim, coded, queriesAt, queryScalesAt, queryErrors);
       }
       const job = (from: number, to: number): ScanJob =>
-        int8 === null
+        coded === null
           ? {
               fn: 'scanRows',
               args: [
@@ -178,14 +188,14 @@ export class KernelScanner {
               ],
             }
           : {
-              fn: 'scanRowsI8',
+              fn: coded.fn,
               args: [
                 queriesAt + from * queryBytes,
                 queryScalesAt + from * 4,
                 to - from,
-                int8.stride,
-                VECTORS_OFFSET,
-                int8.scalesOffset,
+                coded.stride,
+                coded.storage.codesOffset,
+                coded.storage.scalesOffset,
                 count,
                 expansion ? normsAt : 0,
                 maskPointer,
@@ -243,7 +253,14 @@ export class KernelScanner {
         candidateScores[e] = floats[base + 2 + 2 * e] as number;
         candidateSlots[e] = words[base + 3 + 2 * e] as number;
       }
-      visit(r0 + r, candidateSlots, candidateScores, size, queryErrors[r] as number);
+      visit(
+        r0 + r,
+        candidateSlots,
+        candidateScores,
+        size,
+        queryErrors[2 * r] as number,
+        queryErrors[2 * r + 1] as number,
+      );
     }
   }
 
@@ -252,34 +269,35 @@ export class KernelScanner {
    * float32 at `at`; both only when the slots changed since the last scan. (A search's distance
    * never changes, so `expansion` is the same on every call.)
    */
-  private refreshNorms(slots: VectorSlots, at: number, expansion: boolean, int8: Int8KernelStorage | null): void {
+  private refreshNorms(slots: VectorSlots, at: number, expansion: boolean, coded: CodedRows | null): void {
     const known = this.normsOf;
     if (known !== null && known.slots === slots && known.version === slots.version && known.at === at) return;
     const { norms, count } = slots;
     let max = 0;
     for (let s = 0; s < count; s++) max = Math.max(max, norms[s] as number);
     this.maxNorm = Math.sqrt(max);
-    this.maxL1Norm = int8 === null ? 0 : int8.maxL1(count);
+    this.maxL1Norm = coded === null ? 0 : coded.storage.maxL1(count);
+    this.maxCodingError = coded?.storage instanceof Int16ScreenStorage ? coded.storage.maxCodingError(count) : 0;
     if (expansion) new Float32Array(this.memory.buffer, at, count).set(norms.subarray(0, count));
     this.normsOf = { slots, version: slots.version, at };
   }
 
   /**
    * Codes rows `[r0, r0 + n)` of `queries` as int16 with a power-of-two scale each, small enough
-   * that a dot product with int8 keys of `stride` codes fits in int32, and records each row's
-   * largest coding error.
+   * (`coded.queryTop`) that a dot product with the coded keys fits in int32, and records each
+   * row's largest coding error and the norm of its errors (at `errors[2r]` and `errors[2r + 1]`).
    */
   private codeQueries(
     queries: Float32Array,
     r0: number,
     n: number,
     dim: number,
-    stride: number,
+    coded: CodedRows,
     at: number,
     scalesAt: number,
     errors: Float64Array,
   ): void {
-    const top = Math.min(32767, Math.floor((2 ** 31 - 1) / (127 * stride)));
+    const { stride, queryTop: top } = coded;
     const codes = new Int16Array(this.memory.buffer, at, n * stride);
     const scales = new Float32Array(this.memory.buffer, scalesAt, n);
     codes.fill(0);
@@ -289,14 +307,20 @@ export class KernelScanner {
       for (let i = 0; i < dim; i++) max = Math.max(max, Math.abs(queries[row + i] as number));
       const scale = powerOfTwoScale(max, top);
       let error = 0;
+      let squared = 0;
       for (let i = 0; i < dim; i++) {
         const value = queries[row + i] as number;
         const code = Math.max(-top, Math.min(top, Math.round(value / scale)));
         codes[r * stride + i] = code;
-        error = Math.max(error, Math.abs(value - code * scale));
+        // Exact in float64: a float32 value minus a code times a power of two.
+        const difference = value - code * scale;
+        error = Math.max(error, Math.abs(difference));
+        squared += difference * difference;
       }
       scales[r] = scale;
-      errors[r] = error;
+      errors[2 * r] = error;
+      // The sum of squares and the root round by a few ulps.
+      errors[2 * r + 1] = Math.sqrt(squared) * (1 + 1e-12);
     }
   }
 
@@ -313,4 +337,29 @@ export class KernelScanner {
     this.pool = null;
     if (pool !== null) await pool.close();
   }
+}
+
+/** Keys the kernel scans as integer codes: int8 storage, or the int16 screen beside float32 rows. */
+interface CodedRows {
+  readonly storage: Int8KernelStorage | Int16ScreenStorage;
+  readonly fn: 'scanRowsI8' | 'scanRowsI16';
+  /** Codes per row (the dimension padded). */
+  readonly stride: number;
+  /** Bytes of one row of codes. */
+  readonly keyBytes: number;
+  /** The largest query code magnitude that keeps every sum within int32. */
+  readonly queryTop: number;
+}
+
+function codedRowsOf(storage: KernelRows): CodedRows | null {
+  if (storage instanceof Int8KernelStorage) {
+    const { stride } = storage;
+    const queryTop = Math.min(32767, Math.floor((2 ** 31 - 1) / (127 * stride)));
+    return { storage, fn: 'scanRowsI8', stride, keyBytes: stride, queryTop };
+  }
+  if (storage instanceof Int16ScreenStorage) {
+    const { stride, queryTop } = storage;
+    return { storage, fn: 'scanRowsI16', stride, keyBytes: stride * 2, queryTop };
+  }
+  return null;
 }

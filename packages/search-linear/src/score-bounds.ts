@@ -27,13 +27,32 @@ export function float32DotError(dim: number, queryNorm: number, maxKeyNorm: numb
 }
 
 /**
- * Bound on |D − q·k| for the int8 kernel, where k is the stored (decoded) key: the query's
- * coding error e = max|qᵢ − s·q̃ᵢ| costs at most e·‖k‖₁, and turning the exact int32 sum into
- * float32 rounds once more, by at most u·|D| ≤ u(‖q‖‖k‖ + e‖k‖₁) (the power-of-two scales multiply exactly).
+ * Bound on |D − q·k| for the coded kernels, which multiply integer codes: q̃ (the query's codes,
+ * decoded; off by at most e = max|qᵢ − q̃ᵢ| per value and by ‖q − q̃‖₂ = e₂ in all) against k̃
+ * (the key's codes, decoded). For int8 storage k̃ is the stored key itself; for the int16 screen
+ * it differs from the float32 key k by ‖k − k̃‖₂ ≤ `keyCodingError`. So
+ * q·k − q̃·k̃ = q·(k − k̃) + (q − q̃)·k̃ is at most ‖q‖·keyCodingError + min(e·‖k̃‖₁, e₂·‖k̃‖₂)
+ * (the coding term, with ‖k̃‖₂ ≤ ‖k‖ + keyCodingError). The kernel then sums the products in
+ * int32 exactly and rounds to float32 `roundings` times along the way (int8: once, at the end;
+ * the screen: once per 32 codes and lane, and in the lane sums), so D is off from q̃·k̃ by at
+ * most γ(roundings)·Σ|q̃ᵢk̃ᵢ| ≤ γ(roundings)·‖q̃‖‖k̃‖ (the power-of-two scales multiply exactly);
+ * that part is doubled. The coding term is computed from exact differences in float64 (with a
+ * margin of a few ulps where it was recorded) and is not.
  */
-export function int8DotError(queryError: number, maxKeyL1: number, queryNorm: number, maxKeyNorm: number): number {
-  const coding = queryError * maxKeyL1;
-  return coding + 2 * U32 * (queryNorm * maxKeyNorm + coding);
+export function codedDotError(
+  query: { readonly norm: number; readonly error: number; readonly errorNorm: number },
+  keys: { readonly maxNorm: number; readonly maxL1: number; readonly maxCodingError: number },
+  roundings: number,
+): number {
+  const queryTerm = Math.min(query.error * keys.maxL1, query.errorNorm * (keys.maxNorm + keys.maxCodingError));
+  const coding = queryTerm + query.norm * keys.maxCodingError;
+  const magnitude = (query.norm + query.errorNorm) * (keys.maxNorm + keys.maxCodingError);
+  return coding + 2 * gamma(roundings, U32) * magnitude;
+}
+
+/** Float32 roundings in the screen's sum for `dim` values: one per 32 codes and lane, the lane sums, one spare. */
+export function screenRoundings(dim: number): number {
+  return Math.ceil(dim / 32) + 4;
 }
 
 /**

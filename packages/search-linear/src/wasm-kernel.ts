@@ -11,6 +11,23 @@ export const MAX_PAGES = 65536;
 /** The first page is left to the module itself; the vectors start at the second. */
 export const VECTORS_OFFSET = PAGE_BYTES;
 
+/** A scan over integer key codes against int16 query codes (pointers are byte offsets into the kernel's memory). */
+type CodedScan = (
+  queries: number,
+  queryScales: number,
+  rows: number,
+  stride: number,
+  keys: number,
+  keyScales: number,
+  count: number,
+  norms: number,
+  mask: number,
+  heaps: number,
+  m: number,
+  chunk: number,
+  block: number,
+) => void;
+
 /** The functions the kernel exports (pointers are byte offsets into its memory). */
 export interface KernelExports {
   scanRows(
@@ -26,21 +43,10 @@ export interface KernelExports {
     chunk: number,
     block: number,
   ): void;
-  scanRowsI8(
-    queries: number,
-    queryScales: number,
-    rows: number,
-    stride: number,
-    keys: number,
-    keyScales: number,
-    count: number,
-    norms: number,
-    mask: number,
-    heaps: number,
-    m: number,
-    chunk: number,
-    block: number,
-  ): void;
+  /** The int8 keys of `precision: 'int8'`. */
+  scanRowsI8: CodedScan;
+  /** The int16 keys of `screen: 'int16'`. */
+  scanRowsI16: CodedScan;
   lanes(): number;
 }
 

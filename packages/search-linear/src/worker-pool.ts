@@ -4,7 +4,7 @@ import { WORKER_SOURCE } from './worker-source.js';
 
 /** One call of a kernel scan: the export's name and its arguments (byte offsets and counts), in order. */
 export interface ScanJob {
-  readonly fn: 'scanRows' | 'scanRowsI8';
+  readonly fn: 'scanRows' | 'scanRowsI8' | 'scanRowsI16';
   readonly args: readonly number[];
 }
 

@@ -318,34 +318,45 @@ describe('LinearSearch on the WebAssembly kernel', () => {
   });
 });
 
-describe('the int8 path of each kernel build this runtime runs', () => {
-  // The relaxed build's int8 path is the SIMD build's code (it uses no relaxed instruction);
+// The int8 keys of `precision: 'int8'` (stride: the dimension rounded up to 16) and the int16
+// keys of `screen: 'int16'` (rounded up to 8), both against int16 query codes.
+const CODED_PATHS = [
+  { fn: 'scanRowsI8', keyBytes: 1, pad: 16, keyRange: 254, queryRange: 60000 },
+  // Codes within ±100: every partial sum is an integer below 2²⁴, so the kernel's float32 lane
+  // sums are exact too and its scores equal one rounding of the exact sum.
+  { fn: 'scanRowsI16', keyBytes: 2, pad: 32, keyRange: 200, queryRange: 200 },
+] as const;
+
+describe('the coded paths (int8 and int16 keys) of each kernel build this runtime runs', () => {
+  // The relaxed build's coded paths are the SIMD build's code (they use no relaxed instruction);
   // Node 20 runs that build only with a flag, so it is checked here when the runtime validates it.
-  for (const build of KERNEL_BUILDS.filter((b) => WebAssembly.validate(unsharedBytes(b)))) {
-    it(`${build.flavour}: keeps each query's m best keys by (score, slot), scores exact from integer sums`, () => {
+  const builds = KERNEL_BUILDS.filter((b) => WebAssembly.validate(unsharedBytes(b)));
+  for (const [build, path] of builds.flatMap((b) => CODED_PATHS.map((p) => [b, p] as const))) {
+    it(`${build.flavour} ${path.fn}: keeps each query's m best keys by (score, slot), scores exact from integer sums`, () => {
       const bytes = unsharedBytes(build);
       const memory = new WebAssembly.Memory({ initial: 32, maximum: 65536 });
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } })
-        .exports as unknown as {
-        scanRowsI8: (...args: number[]) => void;
-      };
+        .exports as unknown as Record<typeof path.fn, (...args: number[]) => void>;
       for (const [seed, dim, count, rows, m, expansion, masked] of [
         [1, 5, 37, 3, 4, false, false],
         [2, 16, 50, 4, 7, true, true],
         [3, 33, 64, 5, 64, false, true],
         [4, 100, 41, 2, 10, true, false],
       ] as const) {
-        const stride = Math.ceil(dim / 16) * 16;
+        const stride = Math.ceil(dim / path.pad) * path.pad;
         new Uint8Array(memory.buffer).fill(0); // padding codes must be zero, as the storage and the query coder write them
         const random = uniformNumbers(count * dim + rows * dim + count + rows, seed);
         const keysAt = 65536;
-        const keyScalesAt = keysAt + (count + 4) * stride;
+        const keyScalesAt = keysAt + (count + 4) * stride * path.keyBytes;
         const normsAt = keyScalesAt + (count + 4) * 4;
         const maskAt = normsAt + (count + 4) * 4;
         const queriesAt = maskAt + count + 16 - ((maskAt + count) % 16);
         const queryScalesAt = queriesAt + rows * stride * 2;
         const heapsAt = queryScalesAt + rows * 4 + 16;
-        const keyCodes = new Int8Array(memory.buffer, keysAt, count * stride);
+        const keyCodes =
+          path.keyBytes === 1
+            ? new Int8Array(memory.buffer, keysAt, count * stride)
+            : new Int16Array(memory.buffer, keysAt, count * stride);
         const keyScales = new Float32Array(memory.buffer, keyScalesAt, count);
         const norms = new Float32Array(memory.buffer, normsAt, count);
         const mask = new Uint8Array(memory.buffer, maskAt, count);
@@ -353,7 +364,9 @@ describe('the int8 path of each kernel build this runtime runs', () => {
         const queryScales = new Float32Array(memory.buffer, queryScalesAt, rows);
         for (let s = 0; s < count; s++) {
           keyScales[s] = 2 ** (Math.floor((random[count * dim + rows * dim + s] as number) * 8) - 6);
-          for (let i = 0; i < dim; i++) keyCodes[s * stride + i] = Math.round((random[s * dim + i] as number) * 254);
+          for (let i = 0; i < dim; i++) {
+            keyCodes[s * stride + i] = Math.round((random[s * dim + i] as number) * path.keyRange);
+          }
           // Every sixth key repeats the one before it: equal scores, settled by slot.
           if (s % 6 === 5) {
             keyCodes.copyWithin(s * stride, (s - 1) * stride, s * stride);
@@ -367,10 +380,10 @@ describe('the int8 path of each kernel build this runtime runs', () => {
         for (let r = 0; r < rows; r++) {
           queryScales[r] = 2 ** (Math.floor((random[count * dim + rows * dim + count + r] as number) * 8) - 10);
           for (let i = 0; i < dim; i++) {
-            queryCodes[r * stride + i] = Math.round((random[count * dim + r * dim + i] as number) * 60000);
+            queryCodes[r * stride + i] = Math.round((random[count * dim + r * dim + i] as number) * path.queryRange);
           }
         }
-        exports.scanRowsI8(
+        exports[path.fn](
           queriesAt,
           queryScalesAt,
           rows,
