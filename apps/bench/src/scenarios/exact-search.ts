@@ -192,7 +192,7 @@ async function runSize(n: number, tf: Tf | string, usearch: Usearch | string, th
   /** A LinearSearch row; the first one (the JavaScript kernel, as before the WebAssembly one) is what "vs LinearSearch" compares with. */
   const addLinear = async (
     method: string,
-    options: { kernel?: 'auto' | 'js'; threads?: number; precision?: 'f32' | 'int8' },
+    options: { kernel?: 'auto' | 'js'; threads?: number; precision?: 'f32' | 'int8'; screen?: 'int16' },
   ) => {
     const built = await measuredBuild(async () => {
       const s = new LinearSearch({ distance: 'euclidean', dim: DIM, ...options });
@@ -225,6 +225,10 @@ async function runSize(n: number, tf: Tf | string, usearch: Usearch | string, th
   await addLinear('LinearSearch (JS kernel)', { kernel: 'js' });
   await addLinear('LinearSearch (wasm, 1 thread)', { threads: 1 });
   if (threads > 1) await addLinear(`LinearSearch (wasm, ${threads} threads)`, { threads });
+  await addLinear('LinearSearch (wasm, int16 screen, 1 thread)', { threads: 1, screen: 'int16' });
+  if (threads > 1) {
+    await addLinear(`LinearSearch (wasm, int16 screen, ${threads} threads)`, { threads, screen: 'int16' });
+  }
   await addLinear('LinearSearch (wasm int8, 1 thread)', { threads: 1, precision: 'int8' });
   if (threads > 1) await addLinear(`LinearSearch (wasm int8, ${threads} threads)`, { threads, precision: 'int8' });
 
