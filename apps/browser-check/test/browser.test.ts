@@ -22,7 +22,7 @@ const PAGES = ['indexer', 'hnsw', 'store-level', 'model', 'linear-kernel'] as co
 type PageName = (typeof PAGES)[number];
 /**
  * The indexer bundle (exact search, memory store, calibration) must stay small. About 7 KB of it
- * is LinearSearch's WebAssembly kernel (three builds with float32 and int8 paths, base64) and its worker pool.
+ * is LinearSearch's WebAssembly kernel (three builds with float32, int8 and int16 paths, base64) and its worker pool.
  */
 const INDEXER_GZIP_LIMIT = 48 * 1024;
 
@@ -261,11 +261,11 @@ describe('in headless Chromium', () => {
     expect(r.isolated).toBe(false);
     expect(['relaxed-simd', 'simd']).toContain(r.kernel);
     // Not cross-origin isolated: no shared memory, so no workers.
-    expect(r).toMatchObject({ sharedMemory: false, threads: 1, identical: true });
+    expect(r).toMatchObject({ sharedMemory: false, threads: 1, identical: true, screenIdentical: true });
     const node = await kernelWorkload(1);
-    expect(node.identical).toBe(true);
+    expect(node).toMatchObject({ identical: true, screenIdentical: true });
     console.log(
-      `search-linear kernel, 20k × 128 cosine, k=10, one thread: Chromium ${Math.round(r.queriesPerSecond as number)} queries/s (${r.kernel}; its JS scan ${Math.round(r.jsQueriesPerSecond as number)}), Node ${Math.round(node.queriesPerSecond)} queries/s (${node.kernel}; its JS scan ${Math.round(node.jsQueriesPerSecond)})`,
+      `search-linear kernel, 20k × 128 cosine, k=10, one thread: Chromium ${Math.round(r.queriesPerSecond as number)} queries/s (${r.kernel}; int16 screen ${Math.round(r.screenQueriesPerSecond as number)}; its JS scan ${Math.round(r.jsQueriesPerSecond as number)}), Node ${Math.round(node.queriesPerSecond)} queries/s (${node.kernel}; int16 screen ${Math.round(node.screenQueriesPerSecond)}; its JS scan ${Math.round(node.jsQueriesPerSecond)})`,
     );
     expect(errors).toEqual([]);
   });
@@ -274,10 +274,10 @@ describe('in headless Chromium', () => {
     const { outcome, errors } = await runPage('linear-kernel-isolated');
     const r = resultOf(outcome);
     expect(r.isolated).toBe(true);
-    expect(r).toMatchObject({ sharedMemory: true, identical: true });
+    expect(r).toMatchObject({ sharedMemory: true, identical: true, screenIdentical: true });
     expect(r.threads).toBe(Math.max(1, r.hardware as number) >= 2 ? r.hardware : 1);
     console.log(
-      `search-linear kernel in Chromium on ${r.threads} Web Workers: ${Math.round(r.queriesPerSecond as number)} queries/s`,
+      `search-linear kernel in Chromium on ${r.threads} Web Workers: ${Math.round(r.queriesPerSecond as number)} queries/s (int16 screen ${Math.round(r.screenQueriesPerSecond as number)})`,
     );
     expect(errors).toEqual([]);
   });
