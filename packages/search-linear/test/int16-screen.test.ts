@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LinearSearch } from '../src/index.js';
 import { screenRoundings } from '../src/score-bounds.js';
 import { SCREEN_TOP } from '../src/screen-storage.js';
-import { uniformNumbers } from './naive-scan.js';
+import { kernelCaseData, kernelCaseFields, uniformNumbers } from './naive-scan.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -51,29 +51,13 @@ describe("screen: 'int16'", () => {
       await fc.assert(
         fc.asyncProperty(
           fc.record({
-            dim: fc.integer({ min: 1, max: 40 }),
-            n: fc.integer({ min: 1, max: 300 }),
-            rows: fc.integer({ min: 1, max: 12 }),
-            k: fc.integer({ min: 1, max: 40 }),
-            scale: fc.constantFrom(1e-30, 1e-3, 1, 1e3, 1e25),
-            duplicates: fc.boolean(),
-            nearDuplicates: fc.boolean(),
+            ...kernelCaseFields([1e-30, 1e-3, 1, 1e3, 1e25]),
             // Rows of different magnitudes get different scales (and moved rows must keep theirs).
             rowMagnitudes: fc.boolean(),
-            remove: fc.boolean(),
             batches: fc.integer({ min: 1, max: 4 }),
-            filterModulo: fc.integer({ min: 0, max: 12 }),
-            seed: fc.integer({ min: 1, max: 2 ** 30 }),
           }),
           async (p) => {
-            const data = uniformNumbers(p.n * p.dim, p.seed).map(
-              (x, i) => x * p.scale * (p.rowMagnitudes ? 2 ** ((Math.floor(i / p.dim) % 5) - 2) : 1),
-            );
-            for (let s = 1; s < p.n; s += 3) {
-              const from = (s - 1) * p.dim;
-              if (p.duplicates) data.copyWithin(s * p.dim, from, from + p.dim);
-              if (p.nearDuplicates) data[s * p.dim] = (data[from] as number) * (1 + 2 ** -23) + 2 ** -140;
-            }
+            const data = kernelCaseData(p, (row) => (p.rowMagnitudes ? 2 ** ((row % 5) - 2) : 1));
             const screened = new LinearSearch({ distance, screen: 'int16', threads: 1 });
             const js = new LinearSearch({ distance, kernel: 'js' });
             // Several batches: the storage grows, moving its codes and scales past the float32 rows.
@@ -86,8 +70,9 @@ describe("screen: 'int16'", () => {
               await js.add(all.subarray(from, to), rows);
             }
             if (p.remove) {
-              // Removing most rows compacts the slots: rows, codes and scales move together.
-              const gone = Array.from(all).filter((_, i) => i % 5 !== 0);
+              // Removing 60% compacts the slots (rows, codes and scales move together) and leaves
+              // more rows than candidates, so the screen still has to choose.
+              const gone = Array.from(all).filter((_, i) => i % 5 >= 2);
               await screened.remove(gone);
               await js.remove(gone);
             }
@@ -140,6 +125,18 @@ describe("screen: 'int16'", () => {
     const queries = batch(uniformNumbers(200 * dim, 32), dim);
     const want = await plain.lookup(queries, 10);
     expect(await screened.lookup(queries, 10)).toEqual(want);
+
+    // Inner product keeps magnitudes: rows of 5 sizes, then 60% removed, so compaction moves
+    // rows whose scales differ from the ones they replace.
+    const sized = data.map((x, i) => x * 2 ** (Math.floor(i / dim) % 5));
+    const screenedIp = new LinearSearch({ distance: 'inner_product', screen: 'int16', threads: 1 });
+    const plainIp = new LinearSearch({ distance: 'inner_product', threads: 1 });
+    await screenedIp.add(ids(n), batch(sized, dim));
+    await plainIp.add(ids(n), batch(sized, dim));
+    const gone = Array.from(ids(n)).filter((_, i) => i % 5 >= 2);
+    await screenedIp.remove(gone);
+    await plainIp.remove(gone);
+    expect(await screenedIp.lookup(queries, 10)).toEqual(await plainIp.lookup(queries, 10));
     // The exact scan answers only where the screen's error bound cannot settle the 10th place.
     expect(screened.stats()).toMatchObject({ kernelQueries: 200 });
     expect(screened.stats().fallbackQueries).toBeLessThanOrEqual(2);

@@ -1,5 +1,6 @@
-import { expect } from 'vitest';
 import { type Neighbors, rngFor } from '@simkit/core';
+import fc from 'fast-check';
+import { expect } from 'vitest';
 
 /** One stored entry of the naive model: id and vector, kept in insertion order. */
 export interface Entry {
@@ -80,4 +81,38 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 export function uniformNumbers(count: number, seed: number): Float32Array {
   const rng = rngFor(seed);
   return Float32Array.from({ length: count }, () => rng() - 0.5);
+}
+
+/** The random cases the kernel properties draw: sizes, k, a scale, duplicates, removal, a filter and a seed. */
+export function kernelCaseFields(scales: readonly number[]) {
+  return {
+    dim: fc.integer({ min: 1, max: 40 }),
+    n: fc.integer({ min: 1, max: 300 }),
+    rows: fc.integer({ min: 1, max: 12 }),
+    k: fc.integer({ min: 1, max: 40 }),
+    scale: fc.constantFrom(...scales),
+    duplicates: fc.boolean(),
+    nearDuplicates: fc.boolean(),
+    remove: fc.boolean(),
+    filterModulo: fc.integer({ min: 0, max: 12 }),
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+  };
+}
+
+/**
+ * A kernel case's vectors: uniform values times `scale` (and times `magnitude(row)`), where every
+ * third vector repeats the one before it and/or is its near-duplicate: the next float32 up in one
+ * coordinate, whose distance differs in the last bits.
+ */
+export function kernelCaseData(
+  p: { n: number; dim: number; scale: number; seed: number; duplicates: boolean; nearDuplicates: boolean },
+  magnitude: (row: number) => number = () => 1,
+): Float32Array {
+  const data = uniformNumbers(p.n * p.dim, p.seed).map((x, i) => x * p.scale * magnitude(Math.floor(i / p.dim)));
+  for (let s = 1; s < p.n; s += 3) {
+    const from = (s - 1) * p.dim;
+    if (p.duplicates) data.copyWithin(s * p.dim, from, from + p.dim);
+    if (p.nearDuplicates) data[s * p.dim] = (data[from] as number) * (1 + 2 ** -23) + 2 ** -140;
+  }
+  return data;
 }
