@@ -335,17 +335,7 @@ export interface ColorJitterOptions extends RandomApplyOptions {
   readonly randomOrder?: boolean;
 }
 
-/** Checked settings of a colour jitter. */
-export interface JitterSettings {
-  readonly p: number;
-  readonly brightness: number;
-  readonly contrast: number;
-  readonly saturation: number;
-  readonly hue: number;
-  readonly brightnessMode: BrightnessMode;
-  readonly randomOrder: boolean;
-}
-
+/** A recipe's colour-jitter defaults (probability, the four strengths, the brightness mode). */
 export interface JitterDefaults {
   readonly p: number;
   readonly brightness: number;
@@ -353,6 +343,11 @@ export interface JitterDefaults {
   readonly saturation: number;
   readonly hue: number;
   readonly brightnessMode: BrightnessMode;
+}
+
+/** Checked settings of a colour jitter: its defaults' fields, and whether the four adjustments run in random order. */
+export interface JitterSettings extends JitterDefaults {
+  readonly randomOrder: boolean;
 }
 
 export const SIMCLR_JITTER: JitterDefaults = {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, it } from 'vitest';
 import {
   CircleLoss,
+  LiftedStructLoss,
   type MetricLoss,
   MultiSimilarityLoss,
   PNLoss,
@@ -38,6 +39,13 @@ const CASES: Array<[string, () => MetricLoss, boolean]> = [
   ['CircleLoss', () => new CircleLoss(), true],
   ['CircleLoss (gamma 16)', () => new CircleLoss({ gamma: 16 }), true],
   ['SoftNearestNeighborLoss', () => new SoftNearestNeighborLoss(), false],
+  ['LiftedStructLoss', () => new LiftedStructLoss(), true],
+  [
+    'LiftedStructLoss (easy mining, margin .5)',
+    () => new LiftedStructLoss({ positiveMining: 'easy', margin: 0.5 }),
+    true,
+  ],
+  ['LiftedStructLoss (euclidean)', () => new LiftedStructLoss({ distance: 'euclidean' }), false],
   [
     'SoftNearestNeighborLoss (cosine, T 0.5)',
     () => new SoftNearestNeighborLoss({ distance: 'cosine', temperature: 0.5 }),

@@ -4,9 +4,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LIFTED_STRUCT_LOSS_TYPE, LiftedStructLoss } from '../src/index.js';
 import {
-  centralDifferences,
   expectClose,
-  expectGradientClose,
   HAND_EMBEDDINGS,
   HAND_LABELS,
   randomBatch,
@@ -146,32 +144,7 @@ describe('LiftedStructLoss', () => {
     );
   });
 
-  describe('gradients match central finite differences', () => {
-    const CASES: Array<[string, () => LiftedStructLoss, boolean]> = [
-      ['defaults', () => new LiftedStructLoss(), true],
-      ['easy mining, margin .5', () => new LiftedStructLoss({ positiveMining: 'easy', margin: 0.5 }), true],
-      ['euclidean', () => new LiftedStructLoss({ distance: 'euclidean' }), false],
-    ];
-    for (const [name, make, unit] of CASES) {
-      it(name, () => {
-        const loss = make();
-        // Every anchor has a positive, so no anchor falls back to the kinked d(i, i) (see gradients.test.ts).
-        const { embeddings } = randomBatch(2024, 8, 3, 3, unit);
-        const labels = [0, 1, 2, 0, 1, 2, 0, 1];
-        const shape: [number, number] = [8, 3];
-        const e = Float32Array.from(embeddings.flat());
-        const at = (v: Float32Array) => tf.tidy(() => loss.call(labels, tf.tensor2d(v, shape)).dataSync()[0] as number);
-        const g = tf.tidy(() => {
-          const y = tf.tensor1d(labels, 'int32');
-          return tf
-            .grad((x: tf.Tensor) => loss.call(y, x as tf.Tensor2D))(tf.tensor2d(e, shape))
-            .dataSync();
-        });
-        const fd = centralDifferences(at, e);
-        expectGradientClose(g, fd);
-      });
-    }
-  });
+  // Gradients against central differences: in gradients.test.ts, with the other losses.
 
   describe('degenerate batches: finite values and gradients, as TF Similarity', () => {
     const s = Math.SQRT1_2;
