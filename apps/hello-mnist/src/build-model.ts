@@ -27,12 +27,15 @@ export interface Architecture {
   /** Size of the L2-normalised learned embedding. */
   readonly embeddingSize: number;
   /**
-   * Class-independent shape features joined to the learned embedding:
+   * Shape features joined to the learned embedding:
    * `gradients` — histograms of stroke directions (`GradientHistogram`: 8 orientations in
    * each 4×4-pixel cell); `pixels` — the pixels themselves, softened by `pixelBlur`.
-   * Both are taken from the (deskewed) digit.
+   * Both are fixed, class-independent and taken from the (deskewed) digit.
+   * `conv` — the network's own conv responses, as they enter the dense layers (the last
+   * max-pool, flattened): a skip connection past the dense layers. With trained
+   * `convFilters` these are learned features, trained by the loss through the embedding.
    */
-  readonly shapeFeatures: 'gradients' | 'pixels';
+  readonly shapeFeatures: 'gradients' | 'pixels' | 'conv';
   /**
    * Share of the cosine similarity that comes from the shape features, from 0 (none: the
    * learned embedding alone) to below 1. The model's output is
@@ -59,12 +62,23 @@ export interface EmbeddingNetwork {
   readonly trained: LayersModel;
 }
 
+/** The kinds of shape features `buildModel` can join to the learned embedding. */
+export const SHAPE_FEATURES: readonly Architecture['shapeFeatures'][] = ['gradients', 'pixels', 'conv'];
+
 function checkArchitecture(arch: Architecture): void {
   if (!(arch.shapeWeight >= 0 && arch.shapeWeight < 1)) {
     throw new RangeError(`shapeWeight must be in [0, 1); got ${arch.shapeWeight}.`);
   }
-  if (arch.shapeFeatures !== 'gradients' && arch.shapeFeatures !== 'pixels') {
-    throw new RangeError(`shapeFeatures must be 'gradients' or 'pixels'; got ${String(arch.shapeFeatures)}.`);
+  if (!SHAPE_FEATURES.includes(arch.shapeFeatures)) {
+    throw new RangeError(`shapeFeatures must be 'gradients', 'pixels' or 'conv'; got ${String(arch.shapeFeatures)}.`);
+  }
+  if (
+    arch.shapeFeatures === 'conv' &&
+    arch.shapeWeight > 0 &&
+    arch.stemFilters === 0 &&
+    arch.convFilters.length === 0
+  ) {
+    throw new RangeError("shapeFeatures 'conv' joins the conv layers' responses; give convFilters or stemFilters.");
   }
   if (!Number.isInteger(arch.pixelBlur) || arch.pixelBlur < 1) {
     throw new RangeError(`pixelBlur must be an integer ≥ 1; got ${arch.pixelBlur}.`);
@@ -75,8 +89,8 @@ function checkArchitecture(arch: Architecture): void {
  * The embedding network: a flat 784-value digit in, an L2-normalised embedding out.
  * Optionally deskewed first; then an optional fixed random convolution (untrained:
  * small shift-tolerant stroke detectors), optional trained convolutions, Dense ReLU
- * layers and a `MetricEmbedding`; optionally joined by unit-length shape features of
- * the (deskewed) digit, weighted by `shapeWeight`.
+ * layers and a `MetricEmbedding`; optionally joined by unit-length shape features (of
+ * the (deskewed) digit, or the conv responses), weighted by `shapeWeight`.
  */
 export function buildModel(arch: Architecture, seed: number): EmbeddingNetwork {
   checkArchitecture(arch);
@@ -112,6 +126,7 @@ export function buildModel(arch: Architecture, seed: number): EmbeddingNetwork {
     h = layers.maxPooling2d({ poolSize: 2, name: `conv_pool_${i + 1}` }).apply(h) as SymbolicTensor;
   });
   h = layers.flatten({ name: 'flatten' }).apply(h) as SymbolicTensor;
+  const convResponses = h;
   arch.hidden.forEach((units, i) => {
     h = layers
       .dense({
@@ -132,7 +147,9 @@ export function buildModel(arch: Architecture, seed: number): EmbeddingNetwork {
     return { model: net, trained: net };
   }
   let shape: SymbolicTensor;
-  if (arch.shapeFeatures === 'gradients') {
+  if (arch.shapeFeatures === 'conv') {
+    shape = convResponses;
+  } else if (arch.shapeFeatures === 'gradients') {
     shape = new GradientHistogram({ cellSize: 4, bins: 8, name: 'gradient_histogram' }).apply(image) as SymbolicTensor;
   } else {
     const soft =

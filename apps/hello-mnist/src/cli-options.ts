@@ -1,5 +1,11 @@
 import { parseArgs as parseArgv } from 'node:util';
+import { type Architecture, SHAPE_FEATURES } from './build-model.js';
 import { type JobSettings, defaultSettings } from './hello-mnist-job.js';
+
+/** The conv net of `--features learned`: two trained 3×3 conv layers of 16 and 32 filters. */
+export const LEARNED_CONV: readonly number[] = [16, 32];
+/** The share of the cosine that `--features learned` gives the conv responses joined to its embedding. */
+export const LEARNED_SHARE = 0.6;
 
 export const USAGE = `Usage: hello-mnist [options]
 
@@ -15,13 +21,15 @@ Options:
   --seed N       seed of the data split, sampling, augmentation and weights (default ${defaultSettings.seed})
   --quick        a fast smoke run: 60 steps, 300 calibration and 300 test digits
   --features F   hybrid (default): the learned embedding joined with fixed shape features;
-                 learned: a trained conv net alone (--conv 16,32 --shape-weight 0), no
-                 hand-made features
+                 learned: a trained conv net alone, its embedding joined with its own conv
+                 responses (--conv 16,32 --shape-features conv --shape-weight ${LEARNED_SHARE}),
+                 no fixed or hand-made features
   --conv LIST    train a conv net instead: 3×3 conv layers with these filter counts,
                  each max-pooled 2×2, replacing the fixed conv (e.g. --conv 16,32)
   --shape-features F
-                 class-independent features joined to the learned embedding: gradients
-                 (histograms of stroke directions) or pixels (default ${defaultSettings.architecture.shapeFeatures})
+                 features joined to the learned embedding: gradients (histograms of
+                 stroke directions) or pixels, both fixed; or conv, the network's own
+                 conv responses (default ${defaultSettings.architecture.shapeFeatures}; learned: conv)
   --shape-weight W
                  their share of the cosine, 0 ≤ W < 1 (default ${defaultSettings.architecture.shapeWeight};
                  0 = the learned embedding alone)
@@ -35,9 +43,6 @@ The defaults were chosen on a validation split of the training digits (mean F1 0
 over 4 seeds; the learned embedding alone 0.952, the gradient histograms alone 0.971).
 Longer runs (--steps, --epochs) are not better runs: they fit the 6 trained classes
 more tightly and blur the 4 unseen ones. See the README.`;
-
-/** The conv net of `--features learned`: two trained 3×3 conv layers of 16 and 32 filters. */
-export const LEARNED_CONV: readonly number[] = [16, 32];
 
 export type CliCommand = { readonly help: true } | { readonly help: false; readonly settings: JobSettings };
 
@@ -98,11 +103,12 @@ const READERS = {
     }
     return text;
   },
-  'shape-features': (text: string | undefined): 'gradients' | 'pixels' => {
-    if (text !== 'gradients' && text !== 'pixels') {
-      throw new Error(`--shape-features must be gradients or pixels; got ${text ?? 'nothing'}.`);
+  'shape-features': (text: string | undefined): Architecture['shapeFeatures'] => {
+    const kind = SHAPE_FEATURES.find((k) => k === text);
+    if (kind === undefined) {
+      throw new Error(`--shape-features must be ${SHAPE_FEATURES.join(', ')}; got ${text ?? 'nothing'}.`);
     }
-    return text;
+    return kind;
   },
   backend: (text: string | undefined): JobSettings['backend'] => {
     if (text !== 'wasm' && text !== 'cpu' && text !== 'tensorflow') {
@@ -176,16 +182,19 @@ export function parseArgs(argv: readonly string[], outDir: string): CliCommand {
   const learningRate = value('lr') ?? defaultSettings.learningRate;
   const learned = value('features') === 'learned';
   const shapeWeight = value('shape-weight');
-  if (learned && shapeWeight !== undefined && shapeWeight > 0) {
-    throw new Error('--features learned uses no shape features; drop --shape-weight or use --features hybrid.');
+  const shapeFeatures = value('shape-features');
+  if (learned && shapeFeatures !== undefined && shapeFeatures !== 'conv') {
+    throw new Error(
+      `--features learned joins no fixed features; drop --shape-features ${shapeFeatures} or use --features hybrid.`,
+    );
   }
   const conv = value('conv') ?? (learned ? LEARNED_CONV : undefined);
   const base = defaultSettings.architecture;
   const architecture = {
     ...base,
     ...(conv === undefined ? {} : { stemFilters: 0, convFilters: conv }),
-    shapeFeatures: value('shape-features') ?? base.shapeFeatures,
-    shapeWeight: learned ? 0 : (shapeWeight ?? base.shapeWeight),
+    shapeFeatures: learned ? 'conv' : (shapeFeatures ?? base.shapeFeatures),
+    shapeWeight: shapeWeight ?? (learned ? LEARNED_SHARE : base.shapeWeight),
     pixelBlur: value('pixel-blur') ?? base.pixelBlur,
     deskew: v['no-deskew'] === true ? false : base.deskew,
   };

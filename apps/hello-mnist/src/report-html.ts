@@ -334,14 +334,18 @@ ${table(
 }
 
 /**
+ * Which variant of the model a run trained: `learned` (every feature comes from trained
+ * layers: no fixed convolution, no hand-made shape features) or `hybrid`.
+ */
+export function featuresVariant(s: JobResult['settings']): 'learned' | 'hybrid' {
+  const a = s.architecture;
+  return a.stemFilters === 0 && (a.shapeWeight === 0 || a.shapeFeatures === 'conv') ? 'learned' : 'hybrid';
+}
+
+/**
  * The model in one line, e.g. `deskew → fixed conv 96×5×5 → max-pool 4 → dense 256 relu →
  * MetricEmbedding 128, joined with gradient histograms of the deskewed digit (…) (60% of the cosine)`.
  */
-/** Which variant of the model a run trained: `learned` (no hand-made features) or `hybrid`. */
-export function featuresVariant(s: JobResult['settings']): 'learned' | 'hybrid' {
-  return s.architecture.shapeWeight === 0 && s.architecture.stemFilters === 0 ? 'learned' : 'hybrid';
-}
-
 export function describeArchitecture(s: JobResult['settings']): string {
   const a = s.architecture;
   const parts: string[] = [];
@@ -355,8 +359,10 @@ export function describeArchitecture(s: JobResult['settings']): string {
   if (a.shapeWeight === 0) return chain;
   const of = a.deskew ? 'the deskewed digit' : 'the digit';
   const features =
-    a.shapeFeatures === 'gradients'
-      ? `gradient histograms of ${of} (8 orientations per 4×4 cell)`
-      : `the pixels of ${of}${a.pixelBlur > 1 ? `, mean-filtered ${a.pixelBlur}×${a.pixelBlur}` : ''}`;
+    a.shapeFeatures === 'conv'
+      ? 'its own conv responses (the last max-pool, flattened)'
+      : a.shapeFeatures === 'gradients'
+        ? `gradient histograms of ${of} (8 orientations per 4×4 cell)`
+        : `the pixels of ${of}${a.pixelBlur > 1 ? `, mean-filtered ${a.pixelBlur}×${a.pixelBlur}` : ''}`;
   return `${chain}, joined with ${features} (${Math.round(a.shapeWeight * 100)}% of the cosine)`;
 }

@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { type LayersModel, type SymbolicTensor, model as tfModel } from '@tensorflow/tfjs-layers';
 import { type Tensor, tensor2d } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../src/build-model.js';
@@ -112,6 +112,47 @@ describe('buildModel', () => {
     for (const pixelBlur of [0, 2.5]) {
       expect(() => buildModel({ ...defaultSettings.architecture, pixelBlur }, 0)).toThrow(/pixelBlur/);
     }
+  });
+
+  it("joins the conv responses with 'conv' shape features: trained through the embedding, mixed by shapeWeight", () => {
+    const arch = {
+      ...defaultSettings.architecture,
+      stemFilters: 0,
+      convFilters: [4, 8],
+      shapeFeatures: 'conv' as const,
+      shapeWeight: 0.6,
+    };
+    const { model, trained } = buildModel(arch, 0);
+    const size = arch.embeddingSize;
+    // 28 → conv 26 → pool 13 → conv 11 → pool 5: 5·5·8 = 200 conv responses after the embedding.
+    expect(model.outputShape).toEqual([null, size + 200]);
+    // The joined part adds no weights: the conv layers are trained through the embedding.
+    const names = (m: LayersModel) => m.trainableWeights.map((w) => w.originalName);
+    expect(names(model)).toEqual(names(trained));
+    expect(names(trained)).toContain('conv_1/kernel');
+    const x = strokes();
+    const [a, b] = rows(model, x) as [number[], number[]];
+    const [learnedA, learnedB] = rows(trained, x) as [number[], number[]];
+    for (const [i, v] of learnedA.entries()) expect(a[i]).toBeCloseTo(Math.sqrt(0.4) * v, 6);
+    // The rest is √0.6 × the flattened conv responses at unit length: non-negative (ReLU, max-pool).
+    const convA = a.slice(size).map((v) => v / Math.sqrt(0.6));
+    const convB = b.slice(size).map((v) => v / Math.sqrt(0.6));
+    expect(dot(convA, convA)).toBeCloseTo(1, 5);
+    expect(Math.min(...convA)).toBeGreaterThanOrEqual(0);
+    // … and they are the responses entering the dense layers, scaled to unit length.
+    const responses = tfModel({ inputs: model.inputs, outputs: model.getLayer('flatten').output as SymbolicTensor });
+    const rawA = rows(responses, x)[0] as number[];
+    const norm = Math.sqrt(dot(rawA, rawA));
+    for (const [i, v] of rawA.entries()) expect(convA[i]).toBeCloseTo(v / norm, 5);
+    expect(dot(a, b)).toBeCloseTo(0.4 * dot(learnedA, learnedB) + 0.6 * dot(convA, convB), 5);
+    model.dispose();
+  });
+
+  it("refuses 'conv' shape features on a network with no conv layer", () => {
+    const arch = { ...defaultSettings.architecture, stemFilters: 0, convFilters: [], shapeFeatures: 'conv' as const };
+    expect(() => buildModel(arch, 0)).toThrow(/give convFilters or stemFilters/);
+    // With shapeWeight 0 nothing is joined, so there is nothing to refuse.
+    expect(() => buildModel({ ...arch, shapeWeight: 0 }, 0).model.dispose()).not.toThrow();
   });
 
   it('trains the 3×3 conv layers of convFilters, each pooled 2×2', () => {

@@ -34,14 +34,26 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--conv'], '/out')).toThrow(/filter counts/);
   });
 
-  it('--features learned trains the conv net alone: no fixed stem, no shape features', () => {
+  it('--features learned trains a conv net alone, joined with its own conv responses: no fixed stem, no fixed features', () => {
     const a = settings(['--features', 'learned']).architecture;
-    expect(a).toMatchObject({ stemFilters: 0, convFilters: [16, 32], shapeWeight: 0 });
+    expect(a).toMatchObject({ stemFilters: 0, convFilters: [16, 32], shapeFeatures: 'conv', shapeWeight: 0.6 });
     expect(featuresVariant({ ...defaultSettings, architecture: a })).toBe('learned');
     expect(settings(['--features', 'learned', '--conv', '8']).architecture.convFilters).toEqual([8]);
+    // --shape-weight sets the conv responses' share; 0 leaves the embedding alone, still learned.
+    const alone = settings(['--features', 'learned', '--shape-weight', '0']).architecture;
+    expect(alone).toMatchObject({ shapeFeatures: 'conv', shapeWeight: 0 });
+    expect(featuresVariant({ ...defaultSettings, architecture: alone })).toBe('learned');
+    expect(settings(['--features', 'learned', '--shape-features', 'conv']).architecture).toEqual(a);
     expect(settings(['--features', 'hybrid']).architecture).toEqual(defaultSettings.architecture);
     expect(featuresVariant(defaultSettings)).toBe('hybrid');
-    expect(() => parseArgs(['--features', 'learned', '--shape-weight', '0.5'], '/out')).toThrow(/drop --shape-weight/);
+    // The fixed conv's responses are not learned features: that is still the hybrid.
+    const fixedConv = settings(['--shape-features', 'conv']).architecture;
+    expect(featuresVariant({ ...defaultSettings, architecture: fixedConv })).toBe('hybrid');
+    for (const fixed of ['gradients', 'pixels']) {
+      expect(() => parseArgs(['--features', 'learned', '--shape-features', fixed], '/out')).toThrow(
+        new RegExp(`drop --shape-features ${fixed}`),
+      );
+    }
     expect(() => parseArgs(['--features', 'pixels'], '/out')).toThrow(/hybrid or learned/);
   });
 
@@ -50,7 +62,7 @@ describe('parseArgs', () => {
     expect(settings(['--shape-weight=0.25']).architecture.shapeWeight).toBe(0.25);
     expect(settings(['--shape-features', 'pixels']).architecture.shapeFeatures).toBe('pixels');
     expect(settings([]).architecture.shapeFeatures).toBe('gradients');
-    expect(() => parseArgs(['--shape-features', 'edges'], '/out')).toThrow(/gradients or pixels/);
+    expect(() => parseArgs(['--shape-features', 'edges'], '/out')).toThrow(/gradients, pixels, conv/);
     expect(settings(['--no-deskew']).architecture.deskew).toBe(false);
     expect(settings(['--pixel-blur', '1']).architecture.pixelBlur).toBe(1);
     expect(() => parseArgs(['--pixel-blur', '0'], '/out')).toThrow(/integer ≥ 1/);

@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSave } from '@simkit/core';
 import { withTempDir } from '@simkit/core/testing';
+import { SimilarityModel } from '@simkit/model';
 import { describe, expect, it } from 'vitest';
 import { CLASS_ORDER, type JobResult, defaultSettings, runJob } from '../src/hello-mnist-job.js';
+import { parseArgs } from '../src/cli-options.js';
 import { REPORT_SECTIONS } from '../src/report-html.js';
 
 /** Tiny settings: a few training steps and a few hundred digits, on the wasm backend. */
@@ -98,6 +100,26 @@ describe('the hello-mnist job (tiny settings)', () => {
     // The projector's map too: same seed, same coordinates.
     expect(Array.from(b.projection?.x ?? [])).toEqual(Array.from(a.projection?.x ?? []));
     expect(Array.from(b.projection?.y ?? [])).toEqual(Array.from(a.projection?.y ?? []));
+  });
+
+  it('runs the learned variant: the conv net with its conv responses joined, saved and reloaded identically', async () => {
+    await withTempDir(async (dir) => {
+      const parsed = parseArgs(['--features', 'learned'], dir);
+      if (parsed.help) throw new Error('expected settings');
+      const result = await runJob({ ...tiny(dir), architecture: parsed.settings.architecture });
+      expect(result.settings.architecture).toMatchObject({ stemFilters: 0, shapeFeatures: 'conv', shapeWeight: 0.6 });
+      expect(result.reload).toEqual({ ok: true, queries: 100, problems: [] });
+      const html = await readFile(result.paths.report, 'utf8');
+      expect(html).toContain('<td>learned</td>');
+      expect(html).toContain('joined with its own conv responses');
+      // The saved model's output: 128 learned values + 5·5·32 conv responses.
+      const saved = await openSave(join(dir, 'model'), 'similarity-model');
+      const topology = JSON.parse(new TextDecoder().decode(await saved.read('model.json')));
+      expect(JSON.stringify(topology)).toContain('"unit_shape"');
+      const reloaded = await SimilarityModel.load(join(dir, 'model'));
+      const embedded = await reloaded.embed({ data: new Float32Array(784), shape: [1, 784] });
+      expect(embedded.dim).toBe(128 + 5 * 5 * 32);
+    });
   });
 
   it('keeps the notebook’s class order', () => {
