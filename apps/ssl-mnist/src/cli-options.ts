@@ -1,5 +1,5 @@
 import { parseArgs as parse } from 'node:util';
-import { type Backbone, DEFAULT_SETTINGS, type SslSettings } from './ssl-job.js';
+import { BARLOW_DEFAULTS, type Backbone, DEFAULT_SETTINGS, defaultsFor, type SslSettings } from './ssl-job.js';
 
 export const USAGE = `ssl-mnist: self-supervised pre-training on MNIST digits, then a kNN probe against random weights
 
@@ -9,7 +9,8 @@ usage: pnpm --filter @simkit/ssl-mnist start -- [options]
   --backbone B       mlp (default) or conv
   --steps N          pre-training steps (default ${DEFAULT_SETTINGS.steps})
   --batch N          digits per batch, two views each (default ${DEFAULT_SETTINGS.batchSize})
-  --lr X             adam learning rate (default ${DEFAULT_SETTINGS.learningRate})
+  --lr X             adam learning rate (default ${DEFAULT_SETTINGS.learningRate}; barlow ${BARLOW_DEFAULTS.learningRate})
+  --projector H,P    projector: hidden ReLU units, output units (default ${DEFAULT_SETTINGS.projector.join(',')}; barlow ${BARLOW_DEFAULTS.projector.join(',')})
   --eval-every N     kNN probe every N steps (default ${DEFAULT_SETTINGS.evalEvery})
   --references N     labelled reference digits per class (default ${DEFAULT_SETTINGS.referencesPerClass})
   --test N           held-out test digits (default ${DEFAULT_SETTINGS.testSize})
@@ -41,6 +42,7 @@ export function parseArgs(argv: readonly string[], defaultOut: string): Command 
       steps: { type: 'string' },
       batch: { type: 'string' },
       lr: { type: 'string' },
+      projector: { type: 'string' },
       'eval-every': { type: 'string' },
       references: { type: 'string' },
       test: { type: 'string' },
@@ -58,9 +60,24 @@ export function parseArgs(argv: readonly string[], defaultOut: string): Command 
   const lr = values.lr === undefined ? undefined : Number(values.lr);
   if (lr !== undefined && !(Number.isFinite(lr) && lr > 0))
     throw new Error(`--lr needs a number > 0; got ${values.lr}.`);
-  const base: SslSettings = values.quick
-    ? { ...DEFAULT_SETTINGS, steps: 40, evalEvery: 20, testSize: 300 }
-    : DEFAULT_SETTINGS;
+  const defaults = defaultsFor(algorithm);
+  const base: SslSettings = values.quick ? { ...defaults, steps: 40, evalEvery: 20, testSize: 300 } : defaults;
+  let projector = base.projector;
+  if (values.projector !== undefined) {
+    const units = values.projector.split(',').map(Number);
+    const [hidden, output] = units;
+    if (
+      units.length !== 2 ||
+      hidden === undefined ||
+      output === undefined ||
+      !units.every((u) => Number.isInteger(u) && u >= 1)
+    ) {
+      throw new Error(
+        `--projector needs two unit counts ≥ 1, hidden and output, e.g. 512,512; got ${values.projector}.`,
+      );
+    }
+    projector = [hidden, output];
+  }
   const steps = integer(values.steps, 'steps', 1) ?? base.steps;
   const settings: SslSettings = {
     ...base,
@@ -69,6 +86,7 @@ export function parseArgs(argv: readonly string[], defaultOut: string): Command 
     steps,
     batchSize: integer(values.batch, 'batch', 2) ?? base.batchSize,
     learningRate: lr ?? base.learningRate,
+    projector,
     evalEvery: Math.min(integer(values['eval-every'], 'eval-every', 1) ?? base.evalEvery, steps),
     referencesPerClass: integer(values.references, 'references', 1) ?? base.referencesPerClass,
     testSize: integer(values.test, 'test', 10) ?? base.testSize,

@@ -76,7 +76,7 @@ ${accuracyChart}
 <h2>Training loss</h2>
 ${lossChart}
 <h2>Settings and time</h2>
-<p>${escapeXml(s.backbone)} backbone (64-d representation), projector 64 → 64 → 32, batches of ${s.batchSize} digits (two views each), adam ${s.learningRate}, seed ${s.seed}, TensorFlow.js ${escapeXml(result.backend)} backend.</p>
+<p>${escapeXml(s.backbone)} backbone (64-d representation), projector 64 → ${s.projector[0]} → ${s.projector[1]}, batches of ${s.batchSize} digits (two views each), adam ${s.learningRate}, seed ${s.seed}, TensorFlow.js ${escapeXml(result.backend)} backend.</p>
 <table>${rows}</table>
 </body></html>
 `;

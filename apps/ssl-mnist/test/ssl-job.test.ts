@@ -40,6 +40,12 @@ describe('the kNN probe', () => {
     expect(weights(3)).toEqual(weights(3));
     expect(weights(3)).not.toEqual(weights(4));
   });
+
+  it('builds the projector with the widths it is given: 64 → hidden → output (default 64 → 32)', () => {
+    const { projector } = buildNetworks('mlp', 0, [16, 8]);
+    expect(projector.getWeights().map((w) => w.shape)).toEqual([[64, 16], [16], [16, 8], [8]]);
+    expect(buildNetworks('mlp', 0).projector.outputShape).toEqual([null, 32]);
+  });
 });
 
 describe('a tiny run', () => {
@@ -96,6 +102,17 @@ describe('command line', () => {
     const c = parseArgs(['--algorithm', 'barlow', '--steps', '10', '--eval-every', '50', '--lr', '0.01'], '/o');
     expect(c.settings).toMatchObject({ algorithm: 'barlow', steps: 10, evalEvery: 10, learningRate: 0.01 });
     expect(parseArgs(['--quick'], '/o').settings.steps).toBe(40);
+    // Barlow Twins gets its own projector and learning rate unless they are given.
+    expect(parseArgs([], '/o').settings).toMatchObject({ projector: [64, 32], learningRate: 0.003 });
+    expect(parseArgs(['--algorithm', 'barlow'], '/o').settings).toMatchObject({
+      projector: [256, 256],
+      learningRate: 0.001,
+    });
+    expect(parseArgs(['--algorithm', 'barlow', '--quick'], '/o').settings.projector).toEqual([256, 256]);
+    expect(parseArgs(['--algorithm', 'barlow', '--projector', '128,64'], '/o').settings.projector).toEqual([128, 64]);
+    for (const bad of ['64', '64,0', '64,32,16', '64,x', '']) {
+      expect(() => parseArgs(['--projector', bad], '/o'), bad).toThrow(/--projector needs two unit counts/);
+    }
     for (const bad of [['--algorithm', 'byol'], ['--steps', '0'], ['--lr', '-1'], ['--backbone', 'vit'], ['--nope']]) {
       expect(() => parseArgs(bad, '/o'), bad.join(' ')).toThrow();
     }
