@@ -65,18 +65,12 @@ export function parseArgs(argv: readonly string[], defaultOut: string): Command 
   let projector = base.projector;
   if (values.projector !== undefined) {
     const units = values.projector.split(',').map(Number);
-    const [hidden, output] = units;
-    if (
-      units.length !== 2 ||
-      hidden === undefined ||
-      output === undefined ||
-      !units.every((u) => Number.isInteger(u) && u >= 1)
-    ) {
+    if (units.length !== 2 || !units.every((u) => Number.isInteger(u) && u >= 1)) {
       throw new Error(
         `--projector needs two unit counts ≥ 1, hidden and output, e.g. 512,512; got ${values.projector}.`,
       );
     }
-    projector = [hidden, output];
+    projector = units as [number, number];
   }
   const steps = integer(values.steps, 'steps', 1) ?? base.steps;
   const settings: SslSettings = {

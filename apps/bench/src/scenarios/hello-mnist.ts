@@ -33,7 +33,8 @@ async function runOnce(app: string, args: string[]): Promise<{ summary: AppSumma
 /**
  * Runs the main job (`pnpm start`) end to end in a child process, with its default settings
  * (or `--quick`), once with the default hybrid features and once with `--features learned` (a
- * trained conv net alone, no fixed or hand-made features), and records the optimal calibrated F1 and the wall time against the targets.
+ * trained conv net alone, no fixed or hand-made features), and records the optimal calibrated F1
+ * and the wall time against the targets.
  */
 export const helloMnist: Scenario = {
   name: 'hello-mnist',
