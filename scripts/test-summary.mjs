@@ -8,6 +8,12 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
+/** "package › file › test: first line of the message", for each failed test or file that failed to load. */
+const failures = [];
+const firstLine = (text) =>
+  String(text ?? '')
+    .split('\n')
+    .find((l) => l.trim() !== '') ?? '';
 for (const group of ['packages', 'apps']) {
   const base = join(root, group);
   if (!existsSync(base)) continue;
@@ -25,6 +31,12 @@ for (const group of ['packages', 'apps']) {
     // A file that fails to load has no failed test but a failed suite: count it too.
     failed += failedTests > 0 ? failedTests : (r.numFailedTestSuites ?? 0);
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    for (const file of r.testResults ?? []) {
+      const where = `${group}/${name} › ${file.name?.startsWith(pkg) ? file.name.slice(pkg.length + 1) : file.name}`;
+      const failedHere = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+      for (const a of failedHere) failures.push(`${where} › ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+      if (failedHere.length === 0 && file.status === 'failed') failures.push(`${where}: ${firstLine(file.message)}`);
+    }
   }
 }
 // The consumer check (scripts/consumer-check.mjs), when it ran: its checks count like tests.
@@ -34,6 +46,7 @@ if (existsSync(consumer)) {
   console.log(`consumer check: ${r.passed} passed, ${r.failed} failed`);
   passed += r.passed;
   failed += r.failed;
+  for (const check of r.failures ?? []) failures.push(`consumer check › ${check.readme}: ${check.what}`);
 }
 // A package whose tests did not run at all counts as one failure, so it cannot hide.
 failed += missing.length;
@@ -45,6 +58,11 @@ const status = flag === -1 ? 0 : Number(process.argv[flag + 1]);
 if (status !== 0 && failed === 0) {
   console.log(`the test command exited with status ${status} although no test failed: see its log (unhandled errors?)`);
   failed += 1;
+}
+// The failures last but one, so that the tail of a CI log names them.
+if (failures.length > 0) {
+  console.log(`failed (${failures.length}):`);
+  for (const line of failures) console.log(`  ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
 }
 if (skipped > 0)
   console.log(`${skipped} skipped (capabilities a backend does not have, reported by the conformance suites)`);

@@ -2,8 +2,8 @@
 // /dev/zero in place of the files of a save, symlinked directories, absurd counts in files
 // whose manifests are consistent, and a gzip bomb. Each load runs in a child process that
 // reports how long the load took and its peak RSS: each must end with CORRUPT_INDEX within
-// 1 s, with less than 100 MB more peak memory than loading a good index — never a hang,
-// an abort or a raw error.
+// 1 s of CPU time, with less than 100 MB more peak memory than loading a good index — never a
+// hang, an abort or a raw error.
 import { execFile, execFileSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,13 @@ import { addRange, dataset, makeIndexer } from './fixtures/index-states.mjs';
 const run = promisify(execFile);
 const CHILD = join(import.meta.dirname, 'fixtures', 'hostile-load.mjs');
 const MANIFEST = 'simkit-save.json';
-const MAX_MS = 1_000;
+/**
+ * The load's CPU time, which other work on a busy machine does not inflate (its wall time can
+ * pass 1 s when every core is taken). A load that waits (on a FIFO, say) spends none, so the wall
+ * time has a bound of its own, far above a normal load and far below a hang.
+ */
+const MAX_CPU_MS = 1_000;
+const MAX_WALL_MS = 10_000;
 const MAX_EXTRA_KB = 100 * 1024;
 /** Node's start-up plus the load; a child still running after this is hung. */
 const CHILD_TIMEOUT_MS = 20_000;
@@ -34,6 +40,7 @@ interface LoadReport {
   name?: string;
   message?: string;
   ms: number;
+  cpuMs: number;
   maxRssKb: number;
 }
 
@@ -113,7 +120,8 @@ function gzipBomb(): Buffer {
 let root: string;
 const good: Record<'plain' | 'gzip' | 'level', string> = { plain: '', gzip: '', level: '' };
 const baseline: Record<string, LoadReport> = {};
-const reports: Array<{ name: string; ms: number; extraMb: number; code: string | null | undefined }> = [];
+const reports: Array<{ name: string; ms: number; cpuMs: number; extraMb: number; code: string | null | undefined }> =
+  [];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'simkit-hostile-'));
@@ -140,10 +148,11 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
   if (reports.length > 0) {
     const slowest = reports.reduce((a, b) => (b.ms > a.ms ? b : a));
+    const busiest = reports.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a));
     const hungriest = reports.reduce((a, b) => (b.extraMb > a.extraMb ? b : a));
     // biome-ignore lint/suspicious/noConsole: the one-line summary the closing note of issue 11 quotes
     console.log(
-      `hostile files: ${reports.length} cases, codes ${JSON.stringify(Object.fromEntries(reports.map((r) => [r.code, reports.filter((x) => x.code === r.code).length])))}; slowest ${slowest.ms.toFixed(1)} ms (${slowest.name}); most extra peak memory ${hungriest.extraMb.toFixed(1)} MB (${hungriest.name}); baseline peak RSS ${((baseline.plain as LoadReport).maxRssKb / 1024).toFixed(0)} MB`,
+      `hostile files: ${reports.length} cases, codes ${JSON.stringify(Object.fromEntries(reports.map((r) => [r.code, reports.filter((x) => x.code === r.code).length])))}; slowest ${slowest.ms.toFixed(1)} ms (${slowest.name}); most CPU time ${busiest.cpuMs.toFixed(1)} ms (${busiest.name}); most extra peak memory ${hungriest.extraMb.toFixed(1)} MB (${hungriest.name}); baseline peak RSS ${((baseline.plain as LoadReport).maxRssKb / 1024).toFixed(0)} MB`,
     );
   }
 });
@@ -163,14 +172,21 @@ async function expectRefused(
   await damage(dir, await generation(dir));
   const report = await loadInChild(dir);
   const extraKb = report.maxRssKb - (baseline[from] as LoadReport).maxRssKb;
-  reports.push({ name, ms: report.ms, extraMb: extraKb / 1024, code: report.ok ? 'loaded' : report.code });
+  reports.push({
+    name,
+    ms: report.ms,
+    cpuMs: report.cpuMs,
+    extraMb: extraKb / 1024,
+    code: report.ok ? 'loaded' : report.code,
+  });
   if (report.ok && mayLoad) {
     expect(report.size, `${name}: the load lost records`).toBe(set.records.batch.rows);
   } else {
     expect(report.ok, `${name}: the load succeeded`).toBe(false);
     expect(report, `${name}: ${report.name}: ${report.message}`).toMatchObject({ simkit: true, code: 'CORRUPT_INDEX' });
   }
-  expect(report.ms, `${name}: the load took ${report.ms} ms`).toBeLessThan(MAX_MS);
+  expect(report.cpuMs, `${name}: the load took ${report.cpuMs} ms of CPU time`).toBeLessThan(MAX_CPU_MS);
+  expect(report.ms, `${name}: the load took ${report.ms} ms`).toBeLessThan(MAX_WALL_MS);
   expect(extraKb, `${name}: the load used ${extraKb} kB more than a good load`).toBeLessThan(MAX_EXTRA_KB);
 }
 
@@ -197,7 +213,7 @@ async function targets(from: keyof typeof good): Promise<Record<string, string>>
 
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
 
-describe('Indexer.load of hostile files: a typed error (or a bounded load) within 1 s and 100 MB', () => {
+describe('Indexer.load of hostile files: a typed error (or a bounded load) within 1 s of CPU time and 100 MB', () => {
   for (const [from, label] of [
     ['plain', 'memory store'],
     ['level', 'level store'],
