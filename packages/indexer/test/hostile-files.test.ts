@@ -120,8 +120,15 @@ function gzipBomb(): Buffer {
 let root: string;
 const good: Record<'plain' | 'gzip' | 'level', string> = { plain: '', gzip: '', level: '' };
 const baseline: Record<string, LoadReport> = {};
-const reports: Array<{ name: string; ms: number; cpuMs: number; extraMb: number; code: string | null | undefined }> =
-  [];
+/** One hostile case, for the summary line printed after the tests. */
+interface CaseReport {
+  name: string;
+  ms: number;
+  cpuMs: number;
+  extraMb: number;
+  code: string | null | undefined;
+}
+const reports: CaseReport[] = [];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'simkit-hostile-'));
